@@ -1,0 +1,77 @@
+"""One exception tree for everything a user can be told.
+
+Every error carries a one-line ``message`` (what failed and how to fix it), the ``input`` at
+fault when there is one, optional multi-line ``details`` shown after the first line, and the
+process exit code: 2 for bad input found before the first write to a platform, 1 for a
+failure after it. ``cli.main`` is the only place that turns these into output and exit codes.
+"""
+
+from __future__ import annotations
+
+
+class CiDeployError(Exception):
+    """Base of every error ci-deploy reports to a user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, input_name: str | None = None, details: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.input_name = input_name
+        self.details = details
+
+    def __str__(self) -> str:
+        if self.input_name and not self.message.startswith(f"input '{self.input_name}'"):
+            return f"input '{self.input_name}': {self.message}"
+        return self.message
+
+
+class InputError(CiDeployError):
+    """Bad input or configuration, found before anything was changed (exit 2)."""
+
+    exit_code = 2
+
+
+class ArtifactError(InputError):
+    """The artifact cannot be deployed as given (hostile archive member, missing folder, ...)."""
+
+
+class LimitError(InputError):
+    """A platform limit would be broken; names the limit and the file that breaks it."""
+
+
+class AuthError(InputError):
+    """The platform or GitHub refused the token (401/403) before anything was written."""
+
+
+class NotFoundError(InputError):
+    """A project, deployment or artifact the user named does not exist."""
+
+
+class PlatformError(CiDeployError):
+    """The platform answered with an error after retries (exit 1)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: int | str | None = None,
+        input_name: str | None = None,
+        details: str = "",
+    ) -> None:
+        super().__init__(message, input_name=input_name, details=details)
+        self.status = status
+        self.code = code
+
+
+class DeployFailed(CiDeployError):
+    """The platform built or activated the deployment and reported failure (exit 1)."""
+
+
+class DeployTimeout(CiDeployError):
+    """The deployment did not reach a final state within ``timeout`` (exit 1)."""
+
+
+class HealthCheckFailed(CiDeployError):
+    """The live site did not pass its health checks (exit 1)."""

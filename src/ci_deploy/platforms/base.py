@@ -1,0 +1,211 @@
+"""The one protocol every platform adapter implements, and the plain data it returns.
+
+The pipeline talks only to :class:`Platform`; it never asks which platform it has. Everything
+platform-specific (hashing, upload protocol, URL rules, how previews are found) lives in the
+adapter. Adapters never know about GitHub.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from ci_deploy.artifact import Artifact
+
+Environment = Literal["preview", "production"]
+DomainState = Literal["active", "pending", "error"]
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    """What an adapter needs to connect; built by the pipeline from the validated config."""
+
+    token: str
+    project: str
+    account: str | None = None
+    create_project: bool = True
+    production_branch: str = "main"
+    api_url: str | None = None
+    #: seconds for the whole wait until ready (upload excluded)
+    timeout: float = 600.0
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """What to deploy and how it is recorded on the platform."""
+
+    environment: Environment
+    branch: str
+    commit_sha: str
+    commit_message: str = ""
+    commit_dirty: bool = False
+    pr_number: int | None = None
+    #: unique per run: lets an adapter find its own deployment after an ambiguous create
+    run_key: str = ""
+    #: ``owner/repo`` and its web URL, when known (Vercel gitMetadata.remoteUrl)
+    repository: str | None = None
+    remote_url: str | None = None
+    run_url: str | None = None
+    #: wait until the platform says the deployment is ready
+    wait: bool = True
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """One environment variable for the deployed app. ``secret`` values are never printed."""
+
+    name: str
+    value: str
+    secret: bool
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    type: str
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DomainStatus:
+    """A custom domain's state; ``records`` are the DNS records still needed."""
+
+    name: str
+    status: DomainState
+    records: tuple[DnsRecord, ...] = ()
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """What a deploy would upload. ``files_new``/``bytes_new`` are None when unknown (no token)."""
+
+    files_total: int
+    bytes_total: int
+    files_distinct: int
+    files_new: int | None = None
+    bytes_new: int | None = None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A deployment as the platform reported it, with URLs taken from the platform's answer.
+
+    ``url`` is the unique, immutable deployment URL; ``alias_url`` the branch alias (or empty);
+    ``production_url`` the project's production URL (production deployments only).
+    """
+
+    id: str
+    url: str
+    environment: Environment
+    inspect_url: str = ""
+    alias_url: str = ""
+    production_url: str = ""
+    #: "ready", or "building" when the caller chose not to wait
+    state: Literal["ready", "building"] = "ready"
+    branch: str = ""
+    commit_sha: str = ""
+    pr_number: int | None = None
+    created_on: str = ""
+    files_uploaded: int = 0
+    bytes_uploaded: int = 0
+
+
+@dataclass(frozen=True)
+class HealthHints:
+    """What the health checker may use to confirm which deployment answered.
+
+    ``served_by_header``: a response header that, when present, names the deployment;
+    ``served_by_values``: values of it that mean "this deployment". Extra request headers
+    (``x-vercel-protection-bypass``) go in ``headers``: they are secrets and never logged.
+    """
+
+    served_by_header: str = ""
+    served_by_values: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Platform(Protocol):
+    """One deploy target. Methods that change something are only called after ``connect``."""
+
+    name: str
+
+    def slug_branch(self, branch: str) -> str:
+        """The platform's label for ``branch`` in alias hosts (``{{branch}}`` in templates)."""
+        ...
+
+    def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
+        """Raise :class:`~ci_deploy.errors.LimitError` naming the file when a platform limit
+        would be broken, or :class:`~ci_deploy.errors.ArtifactError` for unsupported content.
+        Pure: no network."""
+        ...
+
+    def connect(self, *, read_only: bool = False) -> None:
+        """Check the token, find the account/team and the project (creating it when allowed and
+        not ``read_only``). 401/403, a missing project or an ambiguous account raise
+        :class:`~ci_deploy.errors.InputError` subclasses (exit 2)."""
+        ...
+
+    def plan_upload(self, artifact: Artifact, request: DeployRequest) -> UploadPlan:
+        """What would be uploaded; may make read-only calls when connected (dry run)."""
+        ...
+
+    def existing_env_names(self, environment: Environment) -> set[str]:
+        """Names of env vars already set on the project for ``environment`` (values unread)."""
+        ...
+
+    def set_env_vars(self, variables: list[EnvVar], environment: Environment) -> None:
+        """Upsert ``variables`` for ``environment`` before the deployment is created; other
+        keys are left alone; secret values are never compared or printed."""
+        ...
+
+    def live_production(self) -> Deployment | None:
+        """The production deployment live right now (the rollback target), or None."""
+        ...
+
+    def deploy(self, artifact: Artifact, request: DeployRequest) -> Deployment:
+        """Upload what is missing, create exactly one deployment, wait (``request.wait``) until
+        it is ready within ``settings.timeout``. Raises DeployFailed / DeployTimeout."""
+        ...
+
+    def assign_preview_domain(self, deployment: Deployment, host: str) -> str:
+        """Point ``host`` at this preview deployment; returns the URL to open."""
+        ...
+
+    def remove_preview_domain(self, host: str) -> None:
+        """Undo :meth:`assign_preview_domain` (cleanup); missing is fine."""
+        ...
+
+    def attach_domains(self, names: list[str], *, wait_seconds: float) -> list[DomainStatus]:
+        """Attach custom domains to production (idempotent), fix DNS where allowed, poll until
+        active or ``wait_seconds`` pass; pending ones are reported, not raised."""
+        ...
+
+    def domain_status(self, names: list[str]) -> list[DomainStatus]:
+        """Current state of ``names`` without changing anything."""
+        ...
+
+    def find_previews(self, pr_number: int, branch: str | None, known_ids: set[str]) -> list[Deployment]:
+        """This PR's preview deployments: those recorded for it (``known_ids``, from GitHub
+        deployment payloads) plus what the platform lists for it. Never production ones."""
+        ...
+
+    def delete_deployment(self, deployment_id: str) -> None:
+        """Delete a preview deployment (forcing aliased ones); refuses the live production one."""
+        ...
+
+    def rollback(self, to_id: str | None = None) -> Deployment:
+        """Make an earlier production deployment live (default: the one before the live one)."""
+        ...
+
+    def promote(self, deployment_id: str) -> Deployment:
+        """Make ``deployment_id`` the live production deployment."""
+        ...
+
+    def health_hints(self, deployment: Deployment) -> HealthHints:
+        """How the health checker can tell this deployment answered."""
+        ...
+
+    def close(self) -> None:
+        """Release HTTP clients."""
+        ...

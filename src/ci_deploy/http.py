@@ -45,7 +45,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (1-based): exponential, with half of it jittered."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        ceiling = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -118,7 +118,7 @@ def send(
         attempt += 1
         body = content() if callable(content) else content
         try:
-            response = client.request(method, url, content=body, **kwargs)  # type: ignore[arg-type]
+            response = client.request(method, url, content=body, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # The request never reached the server: always safe to send again.
             error: BaseException = exc

@@ -213,10 +213,24 @@ class Api:
     """Base of each emulated API: a router plus JSON-able state for persistence."""
 
     name = ""
+    #: host names (under ``.localhost``) this API answers itself instead of the site server, e.g.
+    #: GitHub's artifact download host; the path is matched against ``router`` as usual
+    hosts: tuple[str, ...] = ()
+    #: semantic fault kinds this API can inject (e.g. Cloudflare's ``expired-token``); the server
+    #: asks :meth:`fault` for the answer when one fires on this API's endpoints
+    fault_kinds: tuple[str, ...] = ()
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.router = Router()
+
+    def error(self, request: Request, status: int, message: str) -> Response:
+        """An error in this API's own envelope: unknown routes and injected 5xx faults use it."""
+        return Response.json({"error": {"status": status, "message": message}}, status)
+
+    def fault(self, kind: str, request: Request) -> Response:
+        """The answer of one of :attr:`fault_kinds` to ``request`` (no side effect)."""
+        return self.error(request, 500, f"injected fault {kind}")
 
     def snapshot(self) -> dict[str, Any]:
         return {}

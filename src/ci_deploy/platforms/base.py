@@ -28,6 +28,8 @@ class PlatformSettings:
     api_url: str | None = None
     #: seconds for the whole wait until ready (upload excluded)
     timeout: float = 600.0
+    #: Vercel Deployment Protection bypass secret, sent by the health checker (never logged)
+    protection_bypass: str | None = None
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,10 @@ class World:
         ``vercel.build_delay_ms``, ``vercel.fail_next_builds``, ``cloudflare.upload_token_ttl``..."""
         raise NotImplementedError
 
+    def set_setting(self, name: str, value: Any) -> None:
+        """Change a switch (None removes it): an API consumes ``*.fail_next_builds`` with it."""
+        raise NotImplementedError
+
 
 class Api:
     """Base of each emulated API: a router plus JSON-able state for persistence."""

@@ -1,0 +1,46 @@
+"""Shared fixtures: a running sandbox per test, and an HTTP client that reaches ``*.localhost``.
+
+``sandbox`` is a fresh sandbox (every emulated API, empty temporary state) started for one test
+and stopped after it; ``sandbox_session`` is one shared by a whole test session, for suites that
+only read. Requests to a deployed site need ``http_get`` (or ``http_client``), because Python's
+resolver does not map ``<host>.localhost`` to loopback; ci_deploy's own client does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from ci_deploy.http import new_client
+from ci_deploy.sandbox.runtime import Sandbox
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def sandbox_session() -> Iterator[Sandbox]:
+    with Sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+def http_client() -> Iterator[httpx.Client]:
+    with new_client(timeout=30.0) as client:
+        yield client
+
+
+@pytest.fixture
+def http_get(http_client: httpx.Client) -> Callable[..., httpx.Response]:
+    """``http_get(url, **kwargs)``: a GET that opens sandbox sites (no redirects followed)."""
+
+    def get(url: str, **kwargs: Any) -> httpx.Response:
+        return http_client.get(url, **kwargs)
+
+    return get

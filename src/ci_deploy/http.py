@@ -159,6 +159,8 @@ class LoopbackTransport(httpx.HTTPTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if is_loopback_name(request.url.host):
+            # TLS must still check the certificate against the name, not the address.
+            request.extensions = {**request.extensions, "sni_hostname": request.url.host}
             request.url = request.url.copy_with(host="127.0.0.1")
         return super().handle_request(request)
 

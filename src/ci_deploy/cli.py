@@ -1,0 +1,192 @@
+"""``ci-deploy``: the command line and the action's entry point, with one error boundary.
+
+``main(argv) -> int`` is testable without a subprocess. Every subcommand builds the same
+settings (from ``INPUT_*`` in the action, from flags and the platforms' usual variables on the
+command line) and runs inside :func:`_guarded`, the one place that turns errors into a first
+line (``::error::`` in Actions), details, a summary block and an exit code: 0 done, 1 the deploy
+or its health check failed, 2 bad input found before anything was changed.
+
+Only argparse and the input table are imported at start-up, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping
+from typing import NoReturn
+
+from ci_deploy import __version__
+from ci_deploy.inputs import add_cli_arguments, inputs_from_cli, read_action_inputs
+
+log = logging.getLogger("ci_deploy")
+
+_DEPLOY_HELP = "Deploy a built site (a folder or archive) to Cloudflare Pages or Vercel."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ci-deploy",
+        description="Put a built web app live on Cloudflare Pages or Vercel in one step.",
+    )
+    parser.add_argument("--version", action="version", version=f"ci-deploy {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    commands = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
+
+    commands.add_parser("action", help="run as the GitHub Action (reads INPUT_* variables)")
+
+    deploy = commands.add_parser("deploy", help=_DEPLOY_HELP, description=_DEPLOY_HELP)
+    deploy.add_argument(
+        "artifact_path", nargs="?", metavar="ARTIFACT", help="folder or archive (default: dist)"
+    )
+    deploy.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start a local sandbox in-process and deploy into it (the demo)",
+    )
+    deploy.add_argument(
+        "--serve", action=argparse.BooleanOptionalAction, default=True,
+        help="with --sandbox: keep serving the site until Ctrl-C (default) or exit at once",
+    )  # fmt: skip
+    deploy.add_argument("--state-dir", help="with --sandbox: keep the sandbox's state in this folder")
+    add_cli_arguments(deploy)
+
+    plan = commands.add_parser("plan", help="dry run: print what a deploy would do, change nothing")
+    plan.add_argument("artifact_path", nargs="?", metavar="ARTIFACT")
+    add_cli_arguments(plan)
+
+    cleanup = commands.add_parser("cleanup", help="delete a pull request's preview deployments")
+    cleanup.add_argument("--pr", dest="pr_number", metavar="N", help="the pull request number")
+    add_cli_arguments(cleanup, [n for n in _names() if n != "pr-number"])
+
+    rollback = commands.add_parser("rollback", help="make an earlier production deployment live again")
+    rollback.add_argument(
+        "--to", dest="deployment_id", metavar="ID", help="default: the one before the live one"
+    )
+    add_cli_arguments(rollback, [n for n in _names() if n != "deployment-id"])
+
+    promote = commands.add_parser("promote", help="make a deployment the live production one")
+    promote.add_argument("deployment_id", metavar="ID")
+    add_cli_arguments(promote, [n for n in _names() if n != "deployment-id"])
+
+    domains = commands.add_parser("domains", help="attach custom domains or show their state")
+    domains.add_argument("action", choices=("add", "status"))
+    domains.add_argument("domain_names", nargs="*", metavar="DOMAIN")
+    add_cli_arguments(domains)
+
+    sandbox = commands.add_parser("sandbox", help="run the local Cloudflare Pages + Vercel + GitHub emulator")
+    sandbox.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    sandbox.add_argument("--state-dir", help="folder that keeps state across restarts (default: temporary)")
+    sandbox.add_argument(
+        "--fault", action="append", default=[], metavar="SPEC", help="inject a fault at start"
+    )
+    sandbox.add_argument(
+        "--set", dest="settings", action="append", default=[], metavar="KEY=VALUE", help="a behaviour setting"
+    )
+    return parser
+
+
+def _names() -> list[str]:
+    from ci_deploy.inputs import INPUTS
+
+    return list(INPUTS)
+
+
+def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    env = dict(os.environ if environ is None else environ)
+    _configure_logging(args.verbose)
+    if args.subcommand == "sandbox":
+        return _run_sandbox(args)
+    inputs = read_action_inputs(env) if args.subcommand == "action" else _cli_inputs(args)
+    if args.subcommand == "deploy" and args.sandbox:
+        return _deploy_into_sandbox(args, inputs, env)
+    from ci_deploy.run import run
+
+    return _guarded(lambda: run(inputs, env), env)
+
+
+def _cli_inputs(args: argparse.Namespace) -> dict[str, str]:
+    inputs = inputs_from_cli(args)
+    if getattr(args, "artifact_path", None):
+        inputs["artifact"] = args.artifact_path
+    if args.subcommand == "plan":
+        inputs["dry-run"] = "true"
+    if args.subcommand in ("cleanup", "rollback", "promote"):
+        inputs["command"] = args.subcommand
+    if args.subcommand == "domains":
+        inputs["command"] = f"domains-{args.action}"
+        if args.domain_names:
+            inputs["domains"] = "\n".join(args.domain_names)
+    return inputs
+
+
+def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
+    """The one error boundary: a CiDeployError becomes its first line and exit code; anything
+    else is a bug, reported as such (exit 1) with the traceback in the log."""
+    from ci_deploy import runner
+    from ci_deploy.errors import CiDeployError
+    from ci_deploy.redaction import redact
+
+    try:
+        return action()
+    except CiDeployError as error:
+        runner.error(redact(str(error)), title="ci-deploy")
+        if error.details:
+            print(redact(error.details), file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        runner.error("interrupted", title="ci-deploy")
+        return 130
+    except Exception as error:  # a bug: say so plainly, never hide it behind exit 0
+        log.debug("internal error", exc_info=True)
+        runner.error(redact(f"internal error: {type(error).__name__}: {error}"), title="ci-deploy")
+        import traceback
+
+        print(redact(traceback.format_exc()), file=sys.stderr)
+        return 1
+
+
+def _configure_logging(verbose: bool) -> None:
+    from ci_deploy.redaction import redact
+
+    class _Redacting(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return redact(super().format(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Redacting("%(message)s"))
+    root = logging.getLogger("ci_deploy")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False
+    if not verbose:
+        logging.getLogger("ci_deploy.sandbox").setLevel(logging.WARNING)
+
+
+def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], environ: dict[str, str]) -> int:
+    from ci_deploy.sandbox_demo import deploy_into_sandbox
+
+    return deploy_into_sandbox(inputs, environ, state_dir=args.state_dir, serve=args.serve, guard=_guarded)
+
+
+def _run_sandbox(args: argparse.Namespace) -> int:
+    from ci_deploy.sandbox.runtime import run_foreground
+
+    settings: dict[str, str] = {}
+    for item in args.settings:
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"error: --set expects KEY=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        settings[key] = value
+    run_foreground(state_dir=args.state_dir, port=args.port, faults=args.fault, settings=settings)
+    return 0
+
+
+def entrypoint() -> NoReturn:
+    """The console script."""
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""What a run produced, and the action outputs derived from it.
+
+Every output of the contract is always written (empty when not applicable), on success and on
+failure alike, so later workflow steps can rely on the names existing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ci_deploy.platforms.base import Deployment, DomainStatus
+
+Health = Literal["passed", "failed", "skipped"]
+
+
+@dataclass
+class Outcome:
+    """Facts gathered along the pipeline; rendered to outputs, the PR comment and the summary."""
+
+    environment: Literal["preview", "production"] = "preview"
+    deployed: bool = False
+    deployment: Deployment | None = None
+    url: str = ""
+    alias_url: str = ""
+    health: Health = "skipped"
+    rolled_back_to: str = ""
+    comment_id: str = ""
+    github_deployment_id: str = ""
+    domains: list[DomainStatus] = field(default_factory=list)
+    env_names: list[str] = field(default_factory=list)
+
+    def outputs(self) -> dict[str, str]:
+        """The action outputs, every name present."""
+        deployment = self.deployment
+        return {
+            "url": self.url,
+            "deployment-url": deployment.url if deployment else "",
+            "alias-url": self.alias_url,
+            "deployment-id": deployment.id if deployment else "",
+            "inspect-url": deployment.inspect_url if deployment else "",
+            "deployed": "true" if self.deployed else "false",
+            "environment": self.environment,
+            "health": self.health,
+            "rolled-back-to": self.rolled_back_to,
+            "comment-id": self.comment_id,
+            "github-deployment-id": self.github_deployment_id,
+            "domains": domains_json(self.domains),
+        }
+
+
+def domains_json(domains: list[DomainStatus]) -> str:
+    """The ``domains`` output: ``[{"name", "status", "records": [{"type", "name", "value"}]}]``."""
+    return json.dumps(
+        [
+            {
+                "name": d.name,
+                "status": d.status,
+                "records": [{"type": r.type, "name": r.name, "value": r.value} for r in d.records],
+            }
+            for d in domains
+        ]
+    )
+
+
+def live_url(outcome: Outcome, preview_alias: str = "") -> str:
+    """The URL to open, by the contract's rule: production -> first active custom domain, else
+    the project's production URL; preview -> preview alias, else branch alias, else the
+    deployment URL."""
+    deployment = outcome.deployment
+    if deployment is None:
+        return ""
+    if deployment.environment == "production":
+        active = [d for d in outcome.domains if d.status == "active"]
+        if active:
+            return _domain_url(active[0].name, deployment.url)
+        return deployment.production_url or deployment.url
+    return preview_alias or deployment.alias_url or deployment.url
+
+
+def _domain_url(host: str, deployment_url: str) -> str:
+    """A custom domain as a URL: a ``.localhost`` host (the sandbox) is ``http://`` with the port
+    of the deployment's own URL; any other host is ``https://`` without a port."""
+    from urllib.parse import urlsplit
+
+    if host == "localhost" or host.endswith(".localhost"):
+        port = urlsplit(deployment_url).port
+        return f"http://{host}:{port}" if port else f"http://{host}"
+    return f"https://{host}"

@@ -1,0 +1,118 @@
+"""Uploading missing contents: headers, streamed bodies, scope, retries, each sha once."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from ci_deploy.errors import PlatformError
+from ci_deploy.platforms.vercel_api import VercelApi
+from ci_deploy.platforms.vercel_files import FileEntry
+from ci_deploy.platforms.vercel_upload import upload_headers, upload_missing
+
+FILES_URL = "https://api.vercel.com/v2/files?teamId=team_abc"
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def api(sleeps: list[float]) -> VercelApi:
+    client = VercelApi("tok_1", sleep=sleeps.append)
+    client.scope = {"teamId": "team_abc"}
+    return client
+
+
+def entry(tmp_path: Path, name: str, data: bytes) -> FileEntry:
+    (tmp_path / name).write_bytes(data)
+    return FileEntry(name, hashlib.sha1(data).hexdigest(), len(data), tmp_path / name)
+
+
+def test_upload_headers_carry_both_digests_size_and_length(tmp_path: Path) -> None:
+    e = entry(tmp_path, "a.txt", b"hello")
+    assert upload_headers(e) == {
+        "Content-Type": "application/octet-stream",
+        "Content-Length": "5",
+        "x-vercel-digest": e.sha,
+        "x-now-digest": e.sha,
+        "x-now-size": "5",
+    }
+
+
+def test_only_the_missing_shas_are_uploaded_once_each_with_team_scope(
+    httpx_mock: HTTPXMock, api: VercelApi, tmp_path: Path
+) -> None:
+    a, b = entry(tmp_path, "a.txt", b"aaa"), entry(tmp_path, "b.txt", b"bbbb")
+    httpx_mock.add_response(
+        method="POST",
+        url=FILES_URL,
+        match_headers={
+            "x-vercel-digest": b.sha,
+            "x-now-digest": b.sha,
+            "x-now-size": "4",
+            "Content-Length": "4",
+        },
+        match_content=b"bbbb",
+        json={},
+    )
+    result = upload_missing(api, {a.sha: a, b.sha: b}, [b.sha, b.sha])
+    assert (result.files, result.bytes) == (1, 4)
+    request = httpx_mock.get_request()
+    assert request is not None and "transfer-encoding" not in request.headers
+
+
+def test_an_empty_file_is_uploaded_as_a_zero_byte_body(
+    httpx_mock: HTTPXMock, api: VercelApi, tmp_path: Path
+) -> None:
+    e = entry(tmp_path, "empty", b"")
+    httpx_mock.add_response(
+        method="POST", url=FILES_URL, match_headers={"Content-Length": "0"}, match_content=b""
+    )
+    assert upload_missing(api, {e.sha: e}, [e.sha]).files == 1
+
+
+def test_upload_retries_after_429_and_honours_retry_after(
+    httpx_mock: HTTPXMock, api: VercelApi, sleeps: list[float], tmp_path: Path
+) -> None:
+    e = entry(tmp_path, "a.txt", b"data")
+    httpx_mock.add_response(method="POST", url=FILES_URL, status_code=429, headers={"Retry-After": "7"})
+    httpx_mock.add_response(method="POST", url=FILES_URL, match_content=b"data", json={})
+    upload_missing(api, {e.sha: e}, [e.sha])
+    assert sleeps == [7.0]
+
+
+def test_upload_retries_5xx_and_a_reset_resending_the_whole_body(
+    httpx_mock: HTTPXMock, api: VercelApi, sleeps: list[float], tmp_path: Path
+) -> None:
+    e = entry(tmp_path, "a.txt", b"data")
+    httpx_mock.add_response(method="POST", url=FILES_URL, status_code=503)
+    httpx_mock.add_exception(httpx.ReadError("connection reset"), method="POST", url=FILES_URL)
+    httpx_mock.add_response(method="POST", url=FILES_URL, match_content=b"data", json={})
+    upload_missing(api, {e.sha: e}, [e.sha])
+    assert len(sleeps) == 2
+
+
+def test_an_upload_refused_after_retries_names_the_file(
+    httpx_mock: HTTPXMock, api: VercelApi, tmp_path: Path
+) -> None:
+    (tmp_path / "assets").mkdir()
+    e = entry(tmp_path, "assets/app.js", b"x")
+    httpx_mock.add_response(
+        method="POST",
+        url=FILES_URL,
+        status_code=400,
+        json={"error": {"code": "bad_request", "message": "File digest missing"}},
+    )
+    with pytest.raises(PlatformError, match=r"assets/app\.js.*File digest missing"):
+        upload_missing(api, {e.sha: e}, [e.sha])
+
+
+def test_a_missing_sha_this_deploy_does_not_have_is_an_error(api: VercelApi) -> None:
+    with pytest.raises(PlatformError, match="does not have"):
+        upload_missing(api, {}, ["f" * 40])

@@ -99,6 +99,10 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     args = build_parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
     _configure_logging(args.verbose)
+    if environ is not None:
+        from ci_deploy import runner
+
+        runner.use(runner.Runner(environ=env))
     if args.subcommand == "sandbox":
         return _run_sandbox(args)
     inputs = read_action_inputs(env) if args.subcommand == "action" else _cli_inputs(args)

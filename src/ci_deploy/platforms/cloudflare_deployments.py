@@ -68,9 +68,10 @@ class DeploymentsApi:
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             began = self._api.server_now() - CLOCK_SLACK
             try:
-                result = self._api.call(
-                    "POST", self._path, data=dict(fields), files=files, idempotent=False, retry=CREATE_RETRY
-                )
+                # Text fields go in as file-less parts: with no file at all httpx would otherwise
+                # send a urlencoded form, which the API refuses.
+                parts = [*((name, (None, value)) for name, value in fields.items()), *files]
+                result = self._api.call("POST", self._path, files=parts, idempotent=False, retry=CREATE_RETRY)
                 return dict(result)
             except http.AmbiguousOutcome as exc:
                 reason = f"the connection failed ({type(exc.cause).__name__})"

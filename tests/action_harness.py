@@ -1,0 +1,203 @@
+"""Run ``ci-deploy action`` exactly as GitHub runs the container, against the sandbox.
+
+Inputs become ``INPUT_<NAME>`` variables with hyphens kept, every declared input present (empty
+when unset, else action.yml's default), the event payload is written to ``GITHUB_EVENT_PATH``,
+and outputs and the summary are read back from ``GITHUB_OUTPUT`` / ``GITHUB_STEP_SUMMARY`` with a
+parser written the way the runner parses heredoc file commands.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ci_deploy.cli import main
+from ci_deploy.inputs import INPUTS
+from ci_deploy.sandbox.runtime import Sandbox
+
+REPOSITORY = "acme/shop"
+RUN_ID = 4242
+
+
+def parse_file_command(text: str) -> dict[str, str]:
+    """``name<<DELIM\\nvalue\\nDELIM`` blocks (and legacy ``name=value`` lines), as the runner does."""
+    values: dict[str, str] = {}
+    lines = text.split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if not line:
+            continue
+        heredoc = re.fullmatch(r"([^=<]+)<<(.+)", line)
+        if heredoc:
+            name, delimiter = heredoc.groups()
+            body: list[str] = []
+            while lines[index] != delimiter:
+                body.append(lines[index])
+                index += 1
+            index += 1
+            values[name] = "\n".join(body)
+        else:
+            name, _, value = line.partition("=")
+            values[name] = value
+    return values
+
+
+@dataclass
+class ActionResult:
+    code: int
+    outputs: dict[str, str]
+    summary: str
+    stdout: str
+    stderr: str
+    environ: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def everything(self) -> str:
+        """Every text the run produced, for secret scans."""
+        return "\n".join([json.dumps(self.outputs), self.summary, self.stdout, self.stderr])
+
+
+def action_defaults() -> dict[str, str]:
+    """Every declared input as the runner sets it when the workflow leaves it out."""
+    defaults = {}
+    for name, spec in INPUTS.items():
+        value = spec.action_default if spec.action_default is not None else spec.default
+        defaults[name] = "" if "${{" in value else value
+    return defaults
+
+
+def run_action(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    *,
+    event_name: str,
+    event: Mapping[str, Any],
+    inputs: Mapping[str, str],
+    env: Mapping[str, str] | None = None,
+    sha: str = "",
+    ref: str = "",
+) -> ActionResult:
+    """One ``ci-deploy action`` run; a fresh output/summary file each time."""
+    work = tmp_path / f"run-{len(list(tmp_path.glob('run-*')))}"
+    work.mkdir()
+    event_path = work / "event.json"
+    event_path.write_text(json.dumps(event))
+    output_path, summary_path = work / "output", work / "summary"
+    output_path.touch()
+    summary_path.touch()
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_EVENT_PATH": str(event_path),
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_REPOSITORY_OWNER": REPOSITORY.split("/")[0],
+        "GITHUB_RUN_ID": str(RUN_ID),
+        "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_SHA": sha,
+        "GITHUB_REF": ref,
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_OUTPUT": str(output_path),
+        "GITHUB_STEP_SUMMARY": str(summary_path),
+        "GITHUB_WORKSPACE": str(tmp_path),
+        **(env or {}),
+    }
+    merged = {**action_defaults(), **inputs}
+    for name, value in merged.items():
+        environ[f"INPUT_{name.upper()}"] = value
+    capsys.readouterr()
+    code = main(["action"], environ=environ)
+    captured = capsys.readouterr()
+    return ActionResult(
+        code,
+        parse_file_command(output_path.read_text()),
+        summary_path.read_text(),
+        captured.out,
+        captured.err,
+        environ,
+    )
+
+
+def platform_inputs(sandbox: Sandbox, platform: str, project: str, artifact: Path) -> dict[str, str]:
+    """The inputs that point a run at the sandbox's platform and GitHub."""
+    env = sandbox.env()
+    if platform == "vercel":
+        creds = {
+            "token": env["VERCEL_TOKEN"],
+            "account": env["VERCEL_ORG_ID"],
+            "api-url": env["VERCEL_API_URL"],
+        }
+    else:
+        creds = {
+            "token": env["CLOUDFLARE_API_TOKEN"],
+            "account": env["CLOUDFLARE_ACCOUNT_ID"],
+            "api-url": env["CLOUDFLARE_API_BASE_URL"],
+        }
+    return {
+        "platform": platform,
+        "project": project,
+        "artifact": str(artifact),
+        "github-token": env["GITHUB_TOKEN"],
+        "env-required": "none",
+        "health-check-timeout": "20",
+        "timeout": "60",
+        **creds,
+    }
+
+
+def github_env(sandbox: Sandbox) -> dict[str, str]:
+    return {"GITHUB_API_URL": sandbox.github_api_url}
+
+
+def make_site(root: Path, marker: str = "v1", files: int = 3) -> Path:
+    """A small static site whose index says ``marker``."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "index.html").write_text(f"<!doctype html><title>shop</title><p>build {marker}</p>\n")
+    (root / "assets").mkdir(exist_ok=True)
+    for index in range(files):
+        (root / "assets" / f"part-{index}.js").write_text(f"console.log({index}, {marker!r});\n")
+    (root / "assets" / "logo.bin").write_bytes(bytes(range(256)) * 4)
+    return root
+
+
+def pull_request_event(number: int, *, sha: str, head_ref: str, action: str = "opened",
+                       head_repo: str = REPOSITORY) -> dict[str, Any]:  # fmt: skip
+    """A pull_request payload with the fields GitHub sends that the action reads."""
+    return {
+        "action": action,
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "title": f"Change {number}",
+            "head": {
+                "ref": head_ref,
+                "sha": sha,
+                "repo": {"full_name": head_repo, "fork": head_repo != REPOSITORY},
+            },
+            "base": {"ref": "main", "sha": "b" * 40, "repo": {"full_name": REPOSITORY}},
+            "merged": action == "closed",
+            "user": {"login": "dev"},
+        },
+        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+        "sender": {"login": "dev"},
+    }
+
+
+def push_event(ref: str, sha: str) -> dict[str, Any]:
+    return {
+        "ref": ref,
+        "after": sha,
+        "before": "0" * 40,
+        "deleted": False,
+        "head_commit": {"id": sha, "message": f"Release {sha[:7]}"},
+        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+        "sender": {"login": "dev"},
+    }

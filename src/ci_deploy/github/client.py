@@ -1,0 +1,180 @@
+"""The one client for GitHub's REST API: auth headers, pagination, retries, typed errors.
+
+The base URL is ``GITHUB_API_URL`` as given (``https://api.github.com``, or
+``https://ghe.example.com/api/v3`` on GitHub Enterprise); nothing here assumes github.com.
+Retries (backoff, ``Retry-After``, ``x-ratelimit-reset``, 403-with-rate-limit) come from
+:func:`ci_deploy.http.send`; what a final answer means comes from the pure
+:func:`ci_deploy.github.errors.interpret`. The token is registered for redaction at once and is
+only ever sent to the API's own origin.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from ci_deploy import http, redaction
+from ci_deploy.errors import InputError
+from ci_deploy.github.errors import GitHubError, interpret
+
+log = logging.getLogger("ci_deploy.github")
+
+API_VERSION = "2022-11-28"
+PER_PAGE = 100
+
+_LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^;,]+)*)")
+_REL = re.compile(r'rel\s*=\s*"?([^";]+)"?')
+
+
+def link_targets(header: str | None) -> dict[str, str]:
+    """``rel`` -> URL of a ``Link`` header (``<url>; rel="next", <url>; rel="last"``)."""
+    targets: dict[str, str] = {}
+    for found in _LINK.finditer(header or ""):
+        rel = _REL.search(found.group(2))
+        for name in rel.group(1).split() if rel else ():
+            targets.setdefault(name, found.group(1))
+    return targets
+
+
+def next_page(header: str | None) -> str | None:
+    """The URL of the next page, or None on the last one."""
+    return link_targets(header).get("next")
+
+
+def split_repository(repository: str) -> tuple[str, str]:
+    """``owner/name`` -> (owner, name), refusing anything else (GITHUB_REPOSITORY's shape)."""
+    owner, _, name = repository.strip().partition("/")
+    if not owner or not name or "/" in name:
+        raise InputError(f"GITHUB_REPOSITORY must be 'owner/name', got {repository!r}")
+    return owner, name
+
+
+class GitHubClient:
+    """REST calls against one repository. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        repository: str,
+        *,
+        retry: http.RetryPolicy = http.DEFAULT_RETRY,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not token:
+            raise InputError("no GitHub token: set input 'github-token'", input_name="github-token")
+        redaction.register(token)
+        self.owner, self.name = split_repository(repository)
+        self.api_url = api_url.rstrip("/")
+        self.retry = retry
+        self.sleep = sleep
+        self.http = http.new_client(
+            self.api_url,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+            },
+        )
+
+    @property
+    def repo_path(self) -> str:
+        """``/repos/{owner}/{name}``, the prefix of every repository call."""
+        return f"/repos/{self.owner}/{self.name}"
+
+    def response(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> httpx.Response:
+        """The final response (after retries) to ``path`` (relative to the API, or an absolute
+        URL on the API's own origin), whatever its status. May raise
+        :class:`~ci_deploy.http.AmbiguousOutcome` for a non-idempotent call."""
+        url = self._checked_url(path)
+        return http.send(
+            self.http,
+            method,
+            url,
+            params=params,
+            json=json,
+            retry=self.retry,
+            idempotent=idempotent,
+            sleep=self.sleep,
+        )
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        what: str,
+        permission: str,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool = True,
+    ) -> Any:
+        """The JSON answer to one call, or a typed :class:`GitHubError` naming ``what`` we were
+        doing and the ``permission`` it needs."""
+        response = self.response(method, path, params=params, json=json, idempotent=idempotent)
+        return interpret(
+            response.status_code, response.headers, response.content, what=what, permission=permission
+        )
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        what: str,
+        permission: str,
+        params: dict[str, Any] | None = None,
+        key: str | None = None,
+    ) -> Iterator[Any]:
+        """Every item of a listing, following ``Link: rel="next"`` to the end (100 per page).
+        ``key`` names the list inside an object answer (``artifacts``); None for a bare list."""
+        url: str | None = path
+        query: dict[str, Any] | None = {**(params or {}), "per_page": PER_PAGE}
+        while url is not None:
+            response = self.response("GET", url, params=query)
+            page = interpret(
+                response.status_code, response.headers, response.content, what=what, permission=permission
+            )
+            items = page.get(key, []) if key and isinstance(page, dict) else page
+            if not isinstance(items, list):
+                raise GitHubError(f"{what}: GitHub answered something that is not a list")
+            yield from items
+            url = next_page(response.headers.get("link"))
+            query = None  # the next link carries the whole query already
+
+    def _checked_url(self, path: str) -> str:
+        """Relative paths are joined to the API; absolute ones (pagination links) must stay on
+        the API's own origin, since the token goes with them."""
+        if "://" not in path:
+            return path
+        if httpx.URL(path).copy_with(path="/", query=None) != httpx.URL(self.api_url).copy_with(
+            path="/", query=None
+        ):
+            raise GitHubError(
+                f"GitHub pointed to another host ({httpx.URL(path).host}); not sending the token there"
+            )
+        return path
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()

@@ -130,3 +130,77 @@ def test_fork_pull_request_without_a_token_ends_with_a_notice_and_no_requests(
     assert "::notice" in result.stdout
     assert result.outputs["deployed"] == "false"
     assert len(sandbox.log()) == before
+
+
+def test_closing_a_pull_request_removes_its_previews_and_keeps_other_prs_and_production(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    http_get: Callable[..., httpx.Response],
+) -> None:
+    site = make_site(tmp_path / "dist", marker="pr")
+    inputs = platform_inputs(sandbox, "cloudflare-pages", "shop", site)
+    production = run_action(
+        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA3),
+        inputs=inputs, env=github_env(sandbox), sha=SHA3, ref="refs/heads/main",
+    )  # fmt: skip
+    assert production.code == 0 and production.outputs["environment"] == "production"
+    previews = {}
+    for number, sha, ref in ((21, SHA1, "feat-a"), (22, SHA2, "feat-b")):
+        seed_pr(sandbox, number, sha, ref)
+        result = run_action(
+            capsys, tmp_path, event_name="pull_request", event=pull_request_event(number, sha=sha, head_ref=ref),
+            inputs=inputs, env=github_env(sandbox),
+        )  # fmt: skip
+        assert result.code == 0, result.stdout
+        previews[number] = result.outputs
+    closed = run_action(
+        capsys, tmp_path, event_name="pull_request",
+        event=pull_request_event(21, sha=SHA1, head_ref="feat-a", action="closed"),
+        inputs=inputs, env=github_env(sandbox),
+    )  # fmt: skip
+    assert closed.code == 0, closed.stdout
+    assert closed.outputs["deployed"] == "false" and closed.outputs["url"] == ""
+    assert http_get(previews[21]["deployment-url"] + "/").status_code == 404
+    assert http_get(previews[22]["deployment-url"] + "/").status_code == 200
+    assert http_get(production.outputs["url"] + "/").status_code == 200
+    github = sandbox.world.apis["github"]
+    states = {
+        d["payload"].get("pr"): d["statuses"][0]["state"]
+        for d in github.deployments(REPOSITORY)  # type: ignore[attr-defined]
+        if d["statuses"]
+    }
+    assert states[21] == "inactive" and states[22] == "success"
+    assert "removed" in github.comments(REPOSITORY, 21)[0]["body"].lower()  # type: ignore[attr-defined]
+
+
+def test_a_broken_production_deploy_is_rolled_back_to_the_previous_one(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    http_get: Callable[..., httpx.Response],
+) -> None:
+    good = make_site(tmp_path / "good", marker="good")
+    inputs = platform_inputs(sandbox, "cloudflare-pages", "shop", good)
+    first = run_action(
+        capsys, tmp_path, event_name="push", event=push_event("refs/tags/v1", SHA1),
+        inputs=inputs, env=github_env(sandbox), sha=SHA1, ref="refs/tags/v1",
+    )  # fmt: skip
+    assert first.code == 0, first.stdout
+    broken = make_site(tmp_path / "broken", marker="broken")
+    (broken / "index.html").unlink()  # no index: "/" has nothing to serve... but Pages falls back
+    inputs = {
+        **platform_inputs(sandbox, "cloudflare-pages", "shop", broken),
+        "health-check": "/healthz",
+        "health-check-timeout": "2",
+    }
+    second = run_action(
+        capsys, tmp_path, event_name="push", event=push_event("refs/tags/v2", SHA2),
+        inputs=inputs, env=github_env(sandbox), sha=SHA2, ref="refs/tags/v2",
+    )  # fmt: skip
+    assert second.code == 1
+    assert second.outputs["deployed"] == "true"
+    assert second.outputs["health"] == "failed"
+    assert second.outputs["rolled-back-to"] == first.outputs["deployment-id"]
+    assert "rolled back" in second.stdout
+    assert "build good" in http_get(first.outputs["url"] + "/").text

@@ -200,10 +200,12 @@ def run_foreground(
     faults: Iterable[Fault | str | Mapping[str, Any]] = (),
     settings: Mapping[str, Any] | None = None,
     out: TextIO = sys.stdout,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Serve until Ctrl-C or SIGTERM, printing the settings first; state is saved on the way out."""
+    """Serve until Ctrl-C or SIGTERM (or ``stop`` is set), printing the settings first; state
+    is saved on the way out."""
     sandbox = Sandbox(state_dir, port, faults, settings)
-    stop = threading.Event()
+    stop = stop or threading.Event()
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set()) if in_main else None
     with sandbox:

@@ -127,6 +127,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
 def serve_in_thread(server: SandboxHTTPServer) -> threading.Thread:
     """Serve until ``server.shutdown()``; the thread is a daemon so a crashed test cannot hang."""
-    thread = threading.Thread(target=server.serve_forever, name="ci-deploy-sandbox", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="ci-deploy-sandbox", daemon=True
+    )
     thread.start()
     return thread

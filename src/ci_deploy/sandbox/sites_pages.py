@@ -119,7 +119,7 @@ def serve_pages(request: Request, files: Files) -> Response:
         break
     else:
         response = asset(path, query, files, request)
-    if not 300 <= response.status < 304:
+    if response.status == 304 or not 300 <= response.status < 400:
         apply_headers(response, parse_headers(files.site.headers_file), request.host, path)
     return response
 

@@ -258,6 +258,9 @@ class DomainsApi:
                 input_name="preview-domain",
                 details=str(exc),
             ) from exc
+        # Ask Cloudflare to validate now that the CNAME exists; activation may still take a while.
+        if domain_state(self._api.call("PATCH", f"{self._path}/{host}")) != "active":
+            log.info("The preview domain %s is attached; Cloudflare is still validating it", host)
 
     def unpoint_preview(self, host: str) -> None:
         """Undo :meth:`point_preview`; what is already gone is fine, refusals only warn."""

@@ -1,0 +1,192 @@
+"""Creating exactly one deployment, waiting for it with a bound, delete and logs."""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
+from ci_deploy.platforms.cloudflare_api import CloudflareApi
+from ci_deploy.platforms.cloudflare_deployments import DeploymentsApi
+
+BASE = "https://api.test/client/v4"
+DEPLOYMENTS = f"{BASE}/accounts/acc/pages/projects/site/deployments"
+LIST = re.compile(re.escape(DEPLOYMENTS) + r"\?page=\d+&per_page=25$")
+FIELDS = {
+    "manifest": '{"/index.html":"h"}',
+    "branch": "feature",
+    "commit_hash": "sha1",
+    "commit_dirty": "false",
+}
+FILES = [("_headers", ("_headers", b"/*\n  X: y\n", "application/octet-stream"))]
+
+
+class Clock:
+    """A fake monotonic clock moved only by the fake sleep."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def ok(result: object, **extra: object) -> dict[str, object]:
+    return {"success": True, "errors": [], "messages": [], "result": result, **extra}
+
+
+def deployment(stage: str = "deploy", status: str = "success", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "dep-1",
+        "url": "https://dep1.site.pages.dev",
+        "environment": "preview",
+        "latest_stage": {"name": stage, "status": status},
+        "deployment_trigger": {"metadata": {"branch": "feature", "commit_hash": "sha1"}},
+        "created_on": "2026-01-01T00:00:10Z",
+        **extra,
+    }
+
+
+def api_for(clock: Clock) -> DeploymentsApi:
+    return DeploymentsApi(CloudflareApi("tok_123", BASE, sleep=clock.sleep), "acc", "site", clock=clock)
+
+
+def test_create_sends_the_multipart_form_with_the_api_token(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="POST",
+        url=DEPLOYMENTS,
+        match_headers={"Authorization": "Bearer tok_123"},
+        match_data=FIELDS,
+        match_files=FILES,
+        json=ok(deployment()),
+    )
+    assert api_for(Clock()).create(FIELDS, FILES)["id"] == "dep-1"
+
+
+def test_create_is_retried_after_429_which_did_not_create_anything(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="POST", url=DEPLOYMENTS, status_code=429, headers={"Retry-After": "2"}, json={"success": False}
+    )
+    httpx_mock.add_response(method="POST", url=DEPLOYMENTS, json=ok(deployment()))
+    clock = Clock()
+    assert api_for(clock).create(FIELDS, FILES)["id"] == "dep-1"
+    assert clock.sleeps == [2.0]
+
+
+def test_reset_during_create_finds_the_existing_deployment_instead_of_a_duplicate(
+    httpx_mock: HTTPXMock,
+) -> None:
+    # The server's clock (Date) is 2026-01-01T00:00:08Z when we ask; the deployment is from 00:00:10.
+    date = email.utils.formatdate(1767225608, usegmt=True)
+    httpx_mock.add_exception(httpx.RemoteProtocolError("connection reset"), method="POST", url=DEPLOYMENTS)
+    older = deployment(id="someone-else", created_on="2025-12-31T23:00:00Z")
+    httpx_mock.add_response(method="GET", url=LIST, headers={"Date": date}, json=ok([deployment(), older]))
+    client = CloudflareApi("tok_123", BASE, sleep=lambda _: None)
+    client.clock_offset = 1767225608 - time.time()  # as learnt from earlier answers' Date headers
+    assert DeploymentsApi(client, "acc", "site").create(FIELDS, FILES)["id"] == "dep-1"
+    assert len(httpx_mock.get_requests(method="POST")) == 1
+
+
+def test_create_is_sent_again_only_when_the_lookup_proves_it_did_not_happen(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(method="POST", url=DEPLOYMENTS, status_code=502, html="<html>bad gateway</html>")
+    stale = deployment(id="old", created_on="2020-01-01T00:00:00Z")
+    httpx_mock.add_response(method="GET", url=LIST, json=ok([stale]), is_reusable=True)
+    httpx_mock.add_response(method="POST", url=DEPLOYMENTS, json=ok(deployment()))
+    clock = Clock()
+    assert api_for(clock).create(FIELDS, FILES)["id"] == "dep-1"
+    assert len(httpx_mock.get_requests(method="GET")) == 2  # looked twice, the server may lag
+    assert clock.sleeps == [2.0]
+
+
+def test_8000000_on_create_is_treated_as_unknown_outcome(httpx_mock: HTTPXMock) -> None:
+    error = {"success": False, "errors": [{"code": 8000000, "message": "An unknown error occurred."}]}
+    for _ in range(3):
+        httpx_mock.add_response(method="POST", url=DEPLOYMENTS, status_code=400, json=error)
+    httpx_mock.add_response(method="GET", url=LIST, json=ok([]), is_reusable=True)
+    with pytest.raises(PlatformError, match="failed 3 times"):
+        api_for(Clock()).create(FIELDS, FILES)
+
+
+def test_a_rejected_create_is_not_retried(httpx_mock: HTTPXMock) -> None:
+    error = {"success": False, "errors": [{"code": 8000057, "message": "manifest invalid"}]}
+    httpx_mock.add_response(method="POST", url=DEPLOYMENTS, status_code=400, json=error)
+    with pytest.raises(PlatformError, match="manifest invalid"):
+        api_for(Clock()).create(FIELDS, FILES)
+
+
+def test_wait_polls_at_once_then_backs_off_until_the_deploy_stage_succeeds(httpx_mock: HTTPXMock) -> None:
+    url = f"{DEPLOYMENTS}/dep-1"
+    for stage, status in [
+        ("build", "active"),
+        ("deploy", "active"),
+        ("deploy", "active"),
+        ("deploy", "success"),
+    ]:
+        httpx_mock.add_response(url=url, json=ok(deployment(stage, status)))
+    clock = Clock()
+    result = api_for(clock).wait(deployment("queued", "idle"), timeout=60)
+    assert result["latest_stage"]["status"] == "success"
+    assert clock.sleeps == [0.25, 0.5, 1.0]  # the first poll did not wait
+
+
+def test_deploy_stage_active_is_never_reported_as_ready(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        url=f"{DEPLOYMENTS}/dep-1", json=ok(deployment("deploy", "active")), is_reusable=True
+    )
+    clock = Clock()
+    with pytest.raises(DeployTimeout, match="last seen stage: deploy active"):
+        api_for(clock).wait(deployment("deploy", "active"), timeout=10)
+    assert clock.now == pytest.approx(10.0)
+    assert max(clock.sleeps) <= 5.0
+
+
+def test_failure_raises_with_the_tail_of_the_build_log(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=f"{DEPLOYMENTS}/dep-1", json=ok(deployment("deploy", "failure")))
+    httpx_mock.add_response(
+        url=f"{DEPLOYMENTS}/dep-1/history/logs?size=10000000",
+        json=ok(
+            {"total": 2, "data": [{"ts": "t", "line": "Starting"}, {"ts": "t", "line": "Error: no space"}]}
+        ),
+    )
+    with pytest.raises(DeployFailed, match="failure at stage 'deploy'") as caught:
+        api_for(Clock()).wait(deployment("queued", "idle"), timeout=60)
+    assert caught.value.details.endswith("Error: no space")
+
+
+def test_status_poll_survives_a_failing_get(httpx_mock: HTTPXMock) -> None:
+    url = f"{DEPLOYMENTS}/dep-1"
+    for _ in range(6):  # one request's whole retry budget
+        httpx_mock.add_response(url=url, status_code=503, html="<html>unavailable</html>")
+    httpx_mock.add_response(url=url, json=ok(deployment()))
+    assert api_for(Clock()).wait(deployment("queued", "idle"), timeout=600)["id"] == "dep-1"
+
+
+def test_delete_forces_aliased_deployments_and_accepts_gone_ones(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(method="DELETE", url=f"{DEPLOYMENTS}/dep-1?force=true", json=ok(None))
+    httpx_mock.add_response(
+        method="DELETE",
+        url=f"{DEPLOYMENTS}/gone?force=true",
+        status_code=404,
+        json={"success": False, "errors": [{"code": 8000009, "message": "not found"}]},
+    )
+    api = api_for(Clock())
+    api.delete("dep-1")
+    api.delete("gone")
+
+
+def test_rollback_posts_to_the_deployment(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{DEPLOYMENTS}/dep-0/rollback", json=ok(deployment(id="dep-0"))
+    )
+    api_for(Clock()).rollback("dep-0")

@@ -114,7 +114,7 @@ def test_a_production_deploy_after_a_rollback_is_promoted_explicitly(
         **PROJECT,
         "lastAliasRequest": {"type": "rollback", "jobStatus": "succeeded", "toDeploymentId": "dpl_0"},
     }
-    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}", json=paused)
+    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}&rollbackInfo=true", json=paused)
     httpx_mock.add_response(
         method="POST",
         url=f"{API}/v13/deployments?{T}&skipAutoDetectionConfirmation=1&prebuilt=1",
@@ -195,13 +195,13 @@ def test_find_previews_matches_the_pr_meta_and_known_ids_but_never_production(
 
 
 def test_deleting_the_live_production_deployment_is_refused(httpx_mock: HTTPXMock, vercel: Vercel) -> None:
-    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}", json=PROJECT)
+    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}&rollbackInfo=true", json=PROJECT)
     with pytest.raises(InputError, match="live production"):
         vercel.delete_deployment("dpl_live")
 
 
 def test_deleting_a_preview_calls_delete(httpx_mock: HTTPXMock, vercel: Vercel) -> None:
-    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}", json=PROJECT)
+    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}&rollbackInfo=true", json=PROJECT)
     httpx_mock.add_response(
         method="DELETE", url=f"{API}/v13/deployments/dpl_a?{T}", json={"state": "DELETED"}
     )
@@ -211,7 +211,7 @@ def test_deleting_a_preview_calls_delete(httpx_mock: HTTPXMock, vercel: Vercel) 
 def test_rollback_defaults_to_the_production_deployment_before_the_live_one(
     httpx_mock: HTTPXMock, vercel: Vercel
 ) -> None:
-    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}", json=PROJECT)
+    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}&rollbackInfo=true", json=PROJECT)
     listed = [
         {"uid": "dpl_live", "target": "production", "state": "READY", "created": 2},
         {"uid": "dpl_prev", "target": "production", "state": "READY", "created": 1},
@@ -229,7 +229,10 @@ def test_rollback_defaults_to_the_production_deployment_before_the_live_one(
     httpx_mock.add_response(
         method="GET", url=f"{API}/v13/deployments/dpl_prev?{T}", json=ready("dpl_prev", target="production")
     )
-    assert vercel.rollback().id == "dpl_prev"
+    held = {"aliases": [{"uid": "al_1", "alias": "web.vercel.app"}]}
+    httpx_mock.add_response(method="GET", url=f"{API}/v2/deployments/dpl_prev/aliases?{T}", json=held)
+    restored = vercel.rollback()
+    assert (restored.id, restored.production_url) == ("dpl_prev", "https://web.vercel.app")
 
 
 def test_promoting_a_preview_creates_one_production_deployment_of_it(
@@ -238,7 +241,7 @@ def test_promoting_a_preview_creates_one_production_deployment_of_it(
     httpx_mock.add_response(
         method="GET", url=f"{API}/v13/deployments/dpl_pr?{T}", json={"id": "dpl_pr", "target": None}
     )
-    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}", json=PROJECT)
+    httpx_mock.add_response(method="GET", url=f"{API}/v9/projects/prj_1?{T}&rollbackInfo=true", json=PROJECT)
     httpx_mock.add_response(method="POST", url=f"{API}/v13/deployments?{T}", json={"id": "dpl_new"})
     httpx_mock.add_response(
         method="GET",

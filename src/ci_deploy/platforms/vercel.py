@@ -38,6 +38,7 @@ from ci_deploy.platforms.vercel_project import (
     list_deployments,
     production_id,
     resolve_scope,
+    with_current_aliases,
 )
 from ci_deploy.platforms.vercel_urls import host_url, slug_branch, to_deployment
 from ci_deploy.platforms.vercel_wait import wait_until_ready
@@ -87,12 +88,14 @@ class Vercel:
 
     def _fresh_project(self) -> dict[str, Any]:
         """The project as it is now (its production target moves with promotes and rollbacks)."""
-        data = self.api.call("GET", f"/v9/projects/{self.project['id']}")
+        data = self.api.call("GET", f"/v9/projects/{self.project['id']}", params={"rollbackInfo": "true"})
         self._project = data if isinstance(data, dict) else self.project
         return self._project
 
     def _deployment(self, data: dict[str, Any]) -> Deployment:
-        return to_deployment(data, str(self.project["name"]))
+        """A record with the aliases it holds now (promotes and rollbacks move them)."""
+        name = str(self.project["name"])
+        return to_deployment(with_current_aliases(self.api, data, name) if data.get("id") else data, name)
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -160,7 +163,7 @@ class Vercel:
             log.info("production auto-promotion is paused (earlier rollback): promoting %s", deployment_id)
             vercel_promote.promote(self.api, self.project["id"], deployment_id, deadline)
             data = get_deployment(self.api, deployment_id) or data
-        return data
+        return with_current_aliases(self.api, data, str(self.project["name"]))
 
     def live_production(self) -> Deployment | None:
         live = production_id(self._fresh_project())

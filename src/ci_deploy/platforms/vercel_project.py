@@ -16,6 +16,7 @@ from typing import Any
 from ci_deploy.errors import AuthError, InputError, NotFoundError
 from ci_deploy.http import AmbiguousOutcome
 from ci_deploy.platforms.vercel_api import VercelApi, VercelApiError, scope_params
+from ci_deploy.platforms.vercel_urls import production_alias
 
 log = logging.getLogger("ci_deploy.platforms.vercel")
 
@@ -160,3 +161,20 @@ def auto_promotion_paused(project: dict[str, Any]) -> bool:
     """After a rollback Vercel stops promoting new production deployments until a promote."""
     last = project.get("lastAliasRequest")
     return isinstance(last, dict) and last.get("type") == "rollback"
+
+
+def with_current_aliases(api: VercelApi, data: dict[str, Any], project_name: str) -> dict[str, Any]:
+    """``data`` with the aliases that point at it now. A deployment's ``alias[]`` is fixed when
+    it is built, so one promoted later (or rolled back to) lacks its production alias there;
+    ``GET /v2/deployments/{id}/aliases`` lists the ones it holds now."""
+    held = [str(a) for a in data.get("alias") or []]
+    if data.get("target") != "production" or production_alias(held, project_name):
+        return data
+    try:
+        body = api.call("GET", f"/v2/deployments/{data['id']}/aliases")
+    except VercelApiError as exc:
+        log.info("listing the aliases of %s failed: %s", data["id"], exc.message)
+        return data
+    rows = body.get("aliases") if isinstance(body, dict) else None
+    names = [str(row["alias"]) for row in rows or [] if isinstance(row, dict) and row.get("alias")]
+    return {**data, "alias": list(dict.fromkeys(held + names))}

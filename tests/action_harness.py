@@ -64,6 +64,11 @@ class ActionResult:
         """Every text the run produced, for secret scans."""
         return "\n".join([json.dumps(self.outputs), self.summary, self.stdout, self.stderr])
 
+    @property
+    def everything_but_masks(self) -> str:
+        """Every text but the ``::add-mask::`` commands, which must name the secret to hide it."""
+        return "\n".join(line for line in self.everything.splitlines() if not line.startswith("::add-mask::"))
+
 
 def action_defaults() -> dict[str, str]:
     """Every declared input as the runner sets it when the workflow leaves it out."""

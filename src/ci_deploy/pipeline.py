@@ -88,6 +88,14 @@ def _deploy(
         deployment = platform.deploy(artifact, request)
     outcome.deployment = deployment
     outcome.deployed = True
+    if deployment.environment != request.environment:
+        # Vercel makes a project's first deployment production whatever was asked.
+        runner.warning(
+            f"asked for a {request.environment} deployment; the platform made it {deployment.environment} "
+            "(a project's first deployment goes to production)",
+            title="ci-deploy",
+        )
+        outcome.environment = deployment.environment
     # Recorded now, with the platform's id in the payload: cleanup finds previews by it.
     publisher.start_deployment(_github_spec(session, request, deployment))
     outcome.alias_url = deployment.alias_url

@@ -1,0 +1,227 @@
+"""``ci-deploy action`` end to end against the sandbox's Vercel and GitHub."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from action_harness import (
+    REPOSITORY,
+    github_env,
+    make_site,
+    platform_inputs,
+    pull_request_event,
+    push_event,
+    run_action,
+)
+
+from ci_deploy.sandbox.runtime import Sandbox
+
+SHA1, SHA2 = "a" * 40, "b" * 40
+
+
+def seed_pr(sandbox: Sandbox, number: int, sha: str, head_ref: str) -> None:
+    github = sandbox.world.apis["github"]
+    github.seed_pull_request(REPOSITORY, number, head_sha=sha, head_ref=head_ref)  # type: ignore[attr-defined]
+
+
+def deploy_production(sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Vercel makes a project's first deployment production whatever it was asked: start there."""
+    site = make_site(tmp_path / "prod", marker="prod")
+    result = run_action(
+        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", "f" * 40),
+        inputs=platform_inputs(sandbox, "vercel", "web", site), env=github_env(sandbox),
+        sha="f" * 40, ref="refs/heads/main",
+    )  # fmt: skip
+    assert result.code == 0, result.stdout + result.stderr
+
+
+def test_a_first_preview_into_a_new_project_is_reported_as_the_production_vercel_made_it(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(tmp_path / "dist")
+    seed_pr(sandbox, 4, SHA1, "first")
+    result = run_action(
+        capsys, tmp_path, event_name="pull_request", event=pull_request_event(4, sha=SHA1, head_ref="first"),
+        inputs=platform_inputs(sandbox, "vercel", "web", site), env=github_env(sandbox),
+    )  # fmt: skip
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.outputs["environment"] == "production"
+    assert "::warning" in result.stdout and "first deployment" in result.stdout
+
+
+def make_prebuilt(root: Path, marker: str) -> Path:
+    """A Build Output API v3 tree, as `vercel build` leaves it."""
+    output = root / ".vercel" / "output"
+    (output / "static").mkdir(parents=True)
+    (output / "static" / "index.html").write_text(f"<p>prebuilt {marker}</p>\n")
+    (output / "config.json").write_text(json.dumps({"version": 3, "routes": [{"handle": "filesystem"}]}))
+    (output / "builds.json").write_text(json.dumps({"target": "production", "builds": []}))
+    return root
+
+
+def test_pull_request_preview_gets_its_preview_domain_alias_and_is_served(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    http_get: Callable[..., httpx.Response],
+) -> None:
+    deploy_production(sandbox, tmp_path, capsys)
+    site = make_site(tmp_path / "dist", marker="vercel-pr")
+    seed_pr(sandbox, 5, SHA1, "feature-cart")
+    inputs = {
+        **platform_inputs(sandbox, "vercel", "web", site),
+        "preview-domain": "pr-{{pr}}.preview.localhost",
+    }
+    result = run_action(
+        capsys, tmp_path, event_name="pull_request", event=pull_request_event(5, sha=SHA1, head_ref="feature-cart"),
+        inputs=inputs, env=github_env(sandbox),
+    )  # fmt: skip
+    assert result.code == 0, result.stdout + result.stderr
+    outputs = result.outputs
+    assert outputs["environment"] == "preview"
+    assert outputs["url"].startswith("http://pr-5.preview.localhost:")
+    assert outputs["deployment-id"].startswith("dpl_")
+    assert "vercel-pr" in http_get(outputs["url"] + "/").text
+    assert outputs["health"] == "passed"
+
+
+def test_prebuilt_output_deploys_to_production_and_an_unchanged_redeploy_uploads_nothing(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    http_get: Callable[..., httpx.Response],
+) -> None:
+    root = make_prebuilt(tmp_path / "app", "one")
+    inputs = platform_inputs(sandbox, "vercel", "web", root)
+    for sha in (SHA1, SHA2):
+        sandbox.reset_counters()
+        result = run_action(
+            capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", sha),
+            inputs=inputs, env=github_env(sandbox), sha=sha, ref="refs/heads/main",
+        )  # fmt: skip
+        assert result.code == 0, result.stdout + result.stderr
+        assert result.outputs["environment"] == "production"
+        assert result.outputs["url"].startswith("http://web.vercel.localhost:")
+        assert "prebuilt one" in http_get(result.outputs["url"] + "/").text
+    assert sandbox.counters().get("files_uploaded", 0) == 0
+
+
+def test_env_vars_are_set_on_the_project_secret_ones_as_sensitive(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(tmp_path / "dist")
+    inputs = {
+        **platform_inputs(sandbox, "vercel", "web", site),
+        "env": "API_URL: https://api.example.com\nSTRIPE_KEY: ${STRIPE_SECRET}\nFLAG: 'true'",
+    }
+    result = run_action(
+        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA1),
+        inputs=inputs, env={**github_env(sandbox), "STRIPE_SECRET": "sk_live_very_secret_value"},
+        sha=SHA1, ref="refs/heads/main",
+    )  # fmt: skip
+    assert result.code == 0, result.stdout + result.stderr
+    assert "sk_live_very_secret_value" not in result.everything_but_masks
+    with httpx.Client(base_url=sandbox.vercel_api_url) as client:
+        envs = client.get(
+            "/v10/projects/web/env",
+            params={"teamId": sandbox.env()["VERCEL_ORG_ID"]},
+            headers={"Authorization": f"Bearer {sandbox.env()['VERCEL_TOKEN']}"},
+        ).json()["envs"]
+    types = {e["key"]: e["type"] for e in envs}
+    assert types == {"API_URL": "plain", "STRIPE_KEY": "sensitive", "FLAG": "plain"}
+
+
+def test_production_custom_domain_needing_txt_verification_is_reported_pending_then_goes_active(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(tmp_path / "dist")
+    sandbox.set("vercel.domains_needing_verification", ["www.shop.localhost"])
+    inputs = {
+        **platform_inputs(sandbox, "vercel", "web", site),
+        "domains": "www.shop.localhost",
+        "timeout": "3",
+    }
+    first = run_action(
+        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA1),
+        inputs=inputs, env=github_env(sandbox), sha=SHA1, ref="refs/heads/main",
+    )  # fmt: skip
+    assert first.code == 0, first.stdout + first.stderr
+    domains = json.loads(first.outputs["domains"])
+    assert domains[0]["name"] == "www.shop.localhost" and domains[0]["status"] == "pending"
+    txt = [r for r in domains[0]["records"] if r["type"] == "TXT"]
+    assert txt and txt[0]["name"].startswith("_vercel.")
+    assert first.outputs["url"].startswith("http://web.vercel.localhost:")
+    needed = {f"{r['name']} {r['type']}": r["value"] for r in domains[0]["records"]}
+    sandbox.set("vercel.dns", needed)
+    second = run_action(
+        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA2),
+        inputs=inputs, env=github_env(sandbox), sha=SHA2, ref="refs/heads/main",
+    )  # fmt: skip
+    assert second.code == 0, second.stdout + second.stderr
+    assert json.loads(second.outputs["domains"])[0]["status"] == "active"
+    assert second.outputs["url"].startswith("http://www.shop.localhost:")
+
+
+def test_rollback_and_promote_commands_move_production(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    http_get: Callable[..., httpx.Response],
+) -> None:
+    ids = []
+    for sha, marker in ((SHA1, "first"), (SHA2, "second")):
+        site = make_site(tmp_path / marker, marker=marker)
+        result = run_action(
+            capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", sha),
+            inputs=platform_inputs(sandbox, "vercel", "web", site), env=github_env(sandbox),
+            sha=sha, ref="refs/heads/main",
+        )  # fmt: skip
+        assert result.code == 0, result.stdout + result.stderr
+        ids.append(result.outputs["deployment-id"])
+    base = platform_inputs(sandbox, "vercel", "web", tmp_path / "first")
+    rolled = run_action(
+        capsys, tmp_path, event_name="workflow_dispatch", event={"ref": "refs/heads/main"},
+        inputs={**base, "command": "rollback"}, env=github_env(sandbox), sha=SHA2, ref="refs/heads/main",
+    )  # fmt: skip
+    assert rolled.code == 0, rolled.stdout + rolled.stderr
+    assert rolled.outputs["rolled-back-to"] == ids[0]
+    assert "build first" in http_get(rolled.outputs["url"] + "/").text
+    promoted = run_action(
+        capsys, tmp_path, event_name="workflow_dispatch", event={"ref": "refs/heads/main"},
+        inputs={**base, "command": "promote", "deployment-id": ids[1]}, env=github_env(sandbox),
+        sha=SHA2, ref="refs/heads/main",
+    )  # fmt: skip
+    assert promoted.code == 0, promoted.stdout + promoted.stderr
+    assert "build second" in http_get(promoted.outputs["url"] + "/").text
+
+
+def test_closing_the_pull_request_deletes_its_vercel_previews_and_preview_alias(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    http_get: Callable[..., httpx.Response],
+) -> None:
+    deploy_production(sandbox, tmp_path, capsys)
+    site = make_site(tmp_path / "dist")
+    seed_pr(sandbox, 8, SHA1, "feat")
+    inputs = {
+        **platform_inputs(sandbox, "vercel", "web", site),
+        "preview-domain": "pr-{{pr}}.preview.localhost",
+    }
+    opened = run_action(
+        capsys, tmp_path, event_name="pull_request", event=pull_request_event(8, sha=SHA1, head_ref="feat"),
+        inputs=inputs, env=github_env(sandbox),
+    )  # fmt: skip
+    assert opened.code == 0, opened.stdout + opened.stderr
+    closed = run_action(
+        capsys, tmp_path, event_name="pull_request",
+        event=pull_request_event(8, sha=SHA1, head_ref="feat", action="closed"),
+        inputs=inputs, env=github_env(sandbox),
+    )  # fmt: skip
+    assert closed.code == 0, closed.stdout + closed.stderr
+    assert http_get(opened.outputs["deployment-url"] + "/").status_code == 404
+    assert http_get(opened.outputs["url"] + "/").status_code == 404

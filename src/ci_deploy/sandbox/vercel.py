@@ -2,9 +2,10 @@
 
 This module is the front door: bearer-token auth and the team scope (``teamId``/``slug``) of
 every call, the user and team endpoints the CLI calls at startup, file uploads (``/v2/files``,
-checked against their sha1), persistence, and the route table of the other parts —
-deployments (``vercel_deployments``), their lifecycle (``vercel_lifecycle``), aliases and
-promote/rollback (``vercel_promote``), projects, env vars and domains.
+checked against their sha1), persistence, and the route table of the other parts:
+deployments (``vercel_deployments``), their lifecycle (``vercel_lifecycle``) and build log
+(``vercel_builds``), aliases and promote/rollback (``vercel_promote``), projects, env vars and
+domains.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from ci_deploy.sandbox import app, identities
 from ci_deploy.sandbox.vercel_aliases import Aliases
+from ci_deploy.sandbox.vercel_builds import Builds
 from ci_deploy.sandbox.vercel_common import Account, Context, JsonDict, Scope, VercelError, VercelStore
 from ci_deploy.sandbox.vercel_deployments import Deployments
 from ci_deploy.sandbox.vercel_domains import Domains
@@ -77,6 +79,7 @@ class VercelApi(app.Api):
         self.projects = Projects(self.ctx, self.lifecycle)
         parts: list[_Part] = [
             Deployments(self.ctx, self.lifecycle, self.aliases, self.projects),
+            Builds(self.lifecycle),
             self.projects,
             EnvVars(self.ctx, self.projects),
             Domains(self.ctx, self.lifecycle, self.projects),

@@ -1,12 +1,11 @@
-"""Deployments: create (answering ``missing_files`` until every file is uploaded), get, list,
-delete, and the build log and builds that ``vercel deploy``/``inspect`` read."""
+"""Deployments: create (answering ``missing_files`` until every file is uploaded), get, list and
+delete."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -50,9 +49,6 @@ class Deployments:
             ("DELETE", "/v13/deployments/{id}", "vercel.deployments.delete", self.delete),
             ("DELETE", "/v13/deployments", "vercel.deployments.delete", self.delete),
             ("DELETE", "/now/deployments/{id}", "vercel.deployments.delete", self.delete),
-            ("GET", "/v3/deployments/{id}/events", "vercel.deployments.events", self.events),
-            ("GET", "/v3/now/deployments/{id}/events", "vercel.deployments.events", self.events),
-            ("GET", "/v11/deployments/{id}/builds", "vercel.deployments.builds", self.builds),
         ]
 
     # --- create -----------------------------------------------------------------------------------
@@ -150,6 +146,7 @@ class Deployments:
         git = body.get("gitMetadata") if isinstance(body.get("gitMetadata"), dict) else {}
         meta = {str(k): str(v) for k, v in (body.get("meta") or (source or {}).get("meta") or {}).items()}
         branch = (git or {}).get("commitRef") or meta.get("githubCommitRef")
+        env = snapshot_env(project, target, body)
         creator = {"uid": scope.account.user["id"], "username": scope.account.user["username"]}
         team = {k: scope.team[k] for k in ("id", "name", "slug")} if scope.team else None
         settings = {
@@ -186,7 +183,7 @@ class Deployments:
             "projectSettings": settings,
             "readySubstate": "PROMOTED" if target == "production" else None,
             "isInstantStatic": False,
-            "env": sorted(snapshot_env(project, target, body)),
+            "env": sorted(env),
             "_host": host,
             "_scope": scope.slug,
             "_branch": branch,
@@ -195,8 +192,8 @@ class Deployments:
             "_prebuilt": prebuilt,
             "_outputDirectory": settings.get("outputDirectory"),
             "_autoAssign": body.get("autoAssignCustomDomains", True),
-            "_envValues": snapshot_env(project, target, body),
-            "_readyAt": created + delay,
+            "_envValues": env,
+            "_readyAt": self.ctx.now_ms() + delay,
             "_fail": self.ctx.take_build_failure(),
             "_settled": False,
             "_events": [],
@@ -250,51 +247,6 @@ class Deployments:
         if project is not None and project.get("_production") == deployment["id"]:
             project["_production"] = None
         return app.Response.json({"uid": deployment["id"], "state": "DELETED"})
-
-    # --- build output ---------------------------------------------------------------------------
-
-    def events(self, request: app.Request, scope: Scope) -> app.Response:
-        """The build log as NDJSON. ``follow=1`` returns what exists so far and closes: the CLI
-        polls the deployment in parallel and tolerates a stream that ends."""
-        deployment = self.lifecycle.find(scope, request.params["id"])
-        now = self.ctx.now_ms()
-        lines = []
-        for serial, event in enumerate(deployment["_events"]):
-            if event["created"] > now:
-                continue
-            payload = {
-                "deploymentId": deployment["id"],
-                "id": f"{deployment['id']}-{serial}",
-                "date": event["created"],
-                "serial": str(serial),
-                "text": event["text"],
-                "created": event["created"],
-            }
-            lines.append({"type": event["type"], **payload, "payload": payload})
-        if deployment.get("aliasAssigned"):
-            lines.append({"type": "alias-assigned", "deploymentId": deployment["id"], "created": now})
-        if request.arg("direction") == "backward":
-            lines.reverse()
-        text = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
-        return app.Response.text(text, content_type="application/x-ndjson; charset=utf-8")
-
-    def builds(self, request: app.Request, scope: Scope) -> app.Response:
-        deployment = self.lifecycle.find(scope, request.params["id"])
-        state = self.lifecycle.ready_state(deployment)
-        build = {
-            "id": "bld_" + deployment["id"][4:],
-            "deploymentId": deployment["id"],
-            "entrypoint": ".",
-            "use": "@vercel/static",
-            "readyState": state,
-            "readyStateAt": deployment.get("ready") or deployment["createdAt"],
-            "createdAt": deployment["createdAt"],
-            "createdIn": "iad1",
-            "output": [
-                {"path": path, "digest": sha, "type": "file"} for path, sha in deployment["_files"].items()
-            ],
-        }
-        return app.Response.json({"builds": [build]})
 
 
 def _inline_bytes(entry: JsonDict) -> bytes:

@@ -131,6 +131,8 @@ def _cli_inputs(args: argparse.Namespace) -> dict[str, str]:
 def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
     """The one error boundary: a CiDeployError becomes its first line and exit code; anything
     else is a bug, reported as such (exit 1) with the traceback in the log."""
+    import httpx
+
     from ci_deploy import runner
     from ci_deploy.errors import CiDeployError
     from ci_deploy.redaction import redact
@@ -142,6 +144,9 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
         if error.details:
             print(redact(error.details), file=sys.stderr)
         return error.exit_code
+    except httpx.HTTPError as error:  # retries exhausted: the network, not the input, failed
+        runner.error(redact(f"network error: {_describe(error)}"), title="ci-deploy")
+        return 1
     except KeyboardInterrupt:
         runner.error("interrupted", title="ci-deploy")
         return 130
@@ -152,6 +157,17 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
 
         print(redact(traceback.format_exc()), file=sys.stderr)
         return 1
+
+
+def _describe(error: Exception) -> str:
+    """``GET https://host/path: ConnectTimeout: …`` without the query string."""
+    import httpx
+
+    request = getattr(error, "_request", None)
+    where = ""
+    if isinstance(request, httpx.Request):
+        where = f"{request.method} {request.url.copy_with(query=None)}: "
+    return f"{where}{type(error).__name__}: {error}".rstrip(": ")
 
 
 def _configure_logging(verbose: bool) -> None:

@@ -4,6 +4,7 @@ the real server for the cross-host artifact download."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -308,3 +309,24 @@ def test_through_the_real_server_the_download_host_is_routed_to_this_api() -> No
             assert client.get(location, headers=headers).status_code == 400
             assert client.get(location).content == b"PK-real"
             assert client.get(f"{sandbox.github_api_url}/user", headers=headers).status_code == 403
+
+
+def test_comments_deployments_and_artifacts_survive_a_restart_of_the_server(tmp_path: Path) -> None:
+    headers = {"Authorization": f"Bearer {identities.GITHUB_TOKEN}"}
+    with Sandbox(tmp_path / "state", apis=[GitHubApi]) as first:
+        github = first.world.apis["github"]
+        assert isinstance(github, GitHubApi)
+        artifact_id = github.seed_artifact(REPO, 9, "dist", b"PK-kept")
+        with http.new_client() as client:
+            client.post(
+                f"{first.github_api_url}/repos/{REPO}/issues/4/comments",
+                headers=headers,
+                json={"body": "kept"},
+            )
+    with Sandbox(tmp_path / "state", apis=[GitHubApi]) as second, http.new_client() as client:
+        listed = client.get(f"{second.github_api_url}/repos/{REPO}/issues/4/comments", headers=headers).json()
+        redirect = client.get(
+            f"{second.github_api_url}/repos/{REPO}/actions/artifacts/{artifact_id}/zip", headers=headers
+        )
+        assert [c["body"] for c in listed] == ["kept"]
+        assert client.get(redirect.headers["location"]).content == b"PK-kept"

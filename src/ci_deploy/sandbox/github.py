@@ -225,6 +225,7 @@ class GitHubApi(app.Api):
             "merged": False,
         }
         repo["pulls"][str(number)] = pull
+        self.world.save()
         return pull
 
     def seed_comment(
@@ -232,15 +233,19 @@ class GitHubApi(app.Api):
     ) -> int:
         """A comment on a PR written by someone else (a human by default); returns its id."""
         user = Principal("", login, 5000 + len(login), user_type).user()
-        return int(self._add_comment(self.store.repo(repository), number, body, user)["id"])
+        comment_id = int(self._add_comment(self.store.repo(repository), number, body, user)["id"])
+        self.world.save()
+        return comment_id
 
     def seed_artifact(
         self, repository: str, run_id: int, name: str, zip_bytes: bytes, *, expired: bool = False
     ) -> int:
         """An artifact uploaded by workflow run ``run_id``; returns its id."""
-        return github_artifacts.add_artifact(
+        artifact_id = github_artifacts.add_artifact(
             self.store, self.world.blobs, repository, run_id, name, zip_bytes, expired
         )
+        self.world.save()
+        return artifact_id
 
     def seed_token(
         self,
@@ -254,6 +259,7 @@ class GitHubApi(app.Api):
         """Accept another token, e.g. one whose ``permissions`` lack ``deployments``."""
         user_id = 2000 + len(self.store.data["tokens"])
         self.store.add_principal(Principal(token, login, user_id, user_type, can_read_user, permissions))
+        self.world.save()
 
     def comments(self, repository: str, number: int) -> list[JsonDict]:
         """A PR's comments as the API shows them, oldest first (for assertions)."""

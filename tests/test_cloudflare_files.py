@@ -114,7 +114,7 @@ def test_functions_folder_is_refused_with_the_wrangler_build_command(tmp_path: P
 
 def test_worker_folder_is_refused_because_it_needs_bundling(tmp_path: Path) -> None:
     artifact = make_artifact(tmp_path, {"index.html": b"x", "_worker.js/index.js": b"export {}"})
-    with pytest.raises(ArtifactError, match="_worker.js/ folder"):
+    with pytest.raises(ArtifactError, match=r"_worker\.js/ folder"):
         files.split_site(artifact)
 
 

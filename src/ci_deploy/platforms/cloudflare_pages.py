@@ -114,7 +114,7 @@ class CloudflarePages:
 
     @property
     def _subdomain(self) -> str:
-        return str(self._require_project().get("subdomain") or "")
+        return str((self.project or {}).get("subdomain") or "")
 
     def _deployments(self) -> DeploymentsApi:
         return DeploymentsApi(self.api, self.account, self.settings.project, clock=self._clock)
@@ -257,6 +257,8 @@ class CloudflarePages:
         return self._to_deployment(live) if live else None
 
     def find_previews(self, pr_number: int, branch: str | None, known_ids: set[str]) -> list[Deployment]:
+        if self.project is None:
+            return []  # a project that does not exist has no previews
         previews = self._operations().previews(branch, known_ids)
         return [self._to_deployment(d, pr_number=pr_number) for d in previews]
 

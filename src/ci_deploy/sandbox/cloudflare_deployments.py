@@ -84,7 +84,7 @@ class Deployments:
                 self._verified.setdefault(project.namespace, set()),
             )
         deployment = self._new_deployment(project, form, manifest)
-        project.deployments[deployment.id] = deployment
+        project.add(deployment)
         self.ctx.watch(project, deployment)
         return success(deployment_json(self.ctx, project, deployment))
 
@@ -166,7 +166,7 @@ class Deployments:
             raise CloudflareError(
                 400, NOT_ROLLBACKABLE, "Only a successful production deployment can be rolled back to."
             )
-        project.pinned_id, project.pinned_at = deployment.id, now
+        project.pinned_id, project.pinned_after = deployment.id, project.created_count
         self.ctx.refresh(project)
         return success(deployment_json(self.ctx, project, deployment))
 
@@ -185,7 +185,7 @@ class Deployments:
             fails=self.ctx.take_build_failure(),
             env_vars=copy.deepcopy(project.deployment_configs[original.environment].get("env_vars") or {}),
         )
-        project.deployments[deployment.id] = deployment
+        project.add(deployment)
         self.ctx.watch(project, deployment)
         return success(deployment_json(self.ctx, project, deployment))
 

@@ -25,6 +25,7 @@ class Deployment:
     fails: bool
     manifest: dict[str, str]
     production_branch: str
+    number: int = 0  # creation order within the project (timestamps can tie)
     label: str = ""  # the branch alias label of a preview ("" for production)
     commit_hash: str = ""
     commit_message: str = ""
@@ -63,7 +64,8 @@ class Project:
     deployment_configs: dict[str, JsonDict]
     branch_labels: dict[str, str] = field(default_factory=dict)  # random labels stay stable
     pinned_id: str = ""  # the rollback target, live until a newer production deployment succeeds
-    pinned_at: float = 0.0
+    pinned_after: int = 0  # the number of the last deployment created before the rollback
+    created_count: int = 0
     deployments: dict[str, Deployment] = field(default_factory=dict)  # in creation order
     domains: dict[str, CustomDomain] = field(default_factory=dict)
 
@@ -80,9 +82,14 @@ class Project:
             if deployment.environment == "production" and deployment.succeeded(now):
                 newest = deployment
         pinned = self.deployments.get(self.pinned_id)
-        if pinned is not None and (newest is None or newest.created_at <= self.pinned_at):
+        if pinned is not None and (newest is None or newest.number <= self.pinned_after):
             return pinned
         return newest
+
+    def add(self, deployment: Deployment) -> None:
+        self.created_count += 1
+        deployment.number = self.created_count
+        self.deployments[deployment.id] = deployment
 
     def alias_targets(self, now: float) -> dict[str, Deployment]:
         """Each branch alias label and the newest successful preview deployment it points at."""

@@ -16,6 +16,7 @@ from ci_deploy.context import RunContext, load_event
 from ci_deploy.errors import CiDeployError
 from ci_deploy.event import resolve_target
 from ci_deploy.health_run import HealthOutcome
+from ci_deploy.inputs import INPUTS
 from ci_deploy.outcome import Outcome
 from ci_deploy.report import PlanFacts, ReportFacts, State, render_summary
 from ci_deploy.session import Session
@@ -25,7 +26,9 @@ log = logging.getLogger("ci_deploy.run")
 
 def run(inputs: Mapping[str, str], environ: Mapping[str, str]) -> int:
     """Validate, decide, act; returns 0, or raises the CiDeployError that says what failed."""
+    _mask(*(inputs.get(name, "") for name, spec in INPUTS.items() if spec.secret))
     settings = settings_from_inputs(inputs, environ)
+    _mask(settings.token, settings.github_token, settings.vercel_protection_bypass or "")
     ctx = RunContext.from_environ(environ)
     target = resolve_target(settings, ctx, load_event(ctx))
     session = Session(settings, ctx, target, environ)
@@ -52,6 +55,14 @@ def run(inputs: Mapping[str, str], environ: Mapping[str, str]) -> int:
     finally:
         runner.set_outputs(outcome.outputs())
         session.close()
+
+
+def _mask(*secrets: str) -> None:
+    """Hide secrets before anything can print them (the runner only knows ``secrets.*`` values;
+    a token read from the step's env or built in the workflow would otherwise show)."""
+    for secret in secrets:
+        if secret:
+            runner.mask(secret)
 
 
 def _dispatch(session: Session, outcome: Outcome) -> int:

@@ -148,10 +148,10 @@ def test_closing_a_pull_request_removes_its_previews_and_keeps_other_prs_and_pro
     previews = {}
     for number, sha, ref in ((21, SHA1, "feat-a"), (22, SHA2, "feat-b")):
         seed_pr(sandbox, number, sha, ref)
+        event = pull_request_event(number, sha=sha, head_ref=ref)
         result = run_action(
-            capsys, tmp_path, event_name="pull_request", event=pull_request_event(number, sha=sha, head_ref=ref),
-            inputs=inputs, env=github_env(sandbox),
-        )  # fmt: skip
+            capsys, tmp_path, event_name="pull_request", event=event, inputs=inputs, env=github_env(sandbox)
+        )
         assert result.code == 0, result.stdout
         previews[number] = result.outputs
     closed = run_action(

@@ -76,10 +76,10 @@ def test_pull_request_preview_gets_its_preview_domain_alias_and_is_served(
         **platform_inputs(sandbox, "vercel", "web", site),
         "preview-domain": "pr-{{pr}}.preview.localhost",
     }
+    event = pull_request_event(5, sha=SHA1, head_ref="feature-cart")
     result = run_action(
-        capsys, tmp_path, event_name="pull_request", event=pull_request_event(5, sha=SHA1, head_ref="feature-cart"),
-        inputs=inputs, env=github_env(sandbox),
-    )  # fmt: skip
+        capsys, tmp_path, event_name="pull_request", event=event, inputs=inputs, env=github_env(sandbox)
+    )
     assert result.code == 0, result.stdout + result.stderr
     outputs = result.outputs
     assert outputs["environment"] == "preview"

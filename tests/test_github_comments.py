@@ -238,3 +238,17 @@ def test_a_personal_token_finds_its_own_comments(sandbox: Sandbox, github: GitHu
             )
     mine = [c for c in github.comments(REPO, 16) if c["user"]["login"] == identities.GITHUB_USER_LOGIN]
     assert len(mine) == 1 and mine[0]["body"].endswith("two")
+
+
+@pytest.mark.parametrize("kind", ["rate-limit", "secondary-rate-limit"])
+def test_githubs_rate_limit_answers_are_waited_out_and_the_comment_still_lands(
+    sandbox: Sandbox, github: GitHubApi, kind: str
+) -> None:
+    number = 30 if kind == "rate-limit" else 31
+    github.seed_pull_request(REPO, number, head_sha=SHA1)
+    sandbox.inject(f"{kind}@github.comments.create,count=1")
+    waits: list[float] = []
+    with GitHubClient(sandbox.github_api_url, identities.GITHUB_TOKEN, REPO, sleep=waits.append) as client:
+        result = StickyComment(client, pr_number=number, key=KEY).publish("x", RunStamp(SHA1, "t"))
+    assert result.action == "created" and len(ours(github, number)) == 1
+    assert len(waits) == 1 and 0 <= waits[0] <= 2

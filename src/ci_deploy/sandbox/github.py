@@ -12,6 +12,7 @@ seeded through the Python methods below (tests, demos).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,10 +23,11 @@ from ci_deploy.sandbox.github_common import (
     JsonDict,
     Principal,
     Store,
-    invalid,
+    comment_body,
     not_found,
     now,
     paginate,
+    public_comment,
 )
 
 PREFIX = "/api/v3"
@@ -50,6 +52,9 @@ class GitHubRouter(app.Router):
 class GitHubApi(app.Api):
     name = "github"
     hosts = (identities.GITHUB_ARTIFACTS_HOST,)
+    #: GitHub's two ways of saying "slow down": an exhausted primary limit (403, remaining 0,
+    #: reset time) and a secondary limit (403 with Retry-After) — not the generic 429
+    fault_kinds = ("rate-limit", "secondary-rate-limit")
 
     def __init__(self, world: app.World) -> None:
         super().__init__(world)
@@ -84,6 +89,16 @@ class GitHubApi(app.Api):
 
     def error(self, request: app.Request, status: int, message: str) -> app.Response:
         return GitHubApiError(status, message).response()
+
+    def fault(self, kind: str, request: app.Request) -> app.Response:
+        if kind == "secondary-rate-limit":
+            message = (
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+            )
+            return GitHubApiError(403, message).response_with([("Retry-After", "1")])
+        reset = str(int(time.time()) + 1)
+        limits = [("X-RateLimit-Limit", "5000"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset)]
+        return GitHubApiError(403, "API rate limit exceeded for installation.").response_with(limits)
 
     def _authenticate(self, request: app.Request) -> Principal:
         version = request.headers.get("x-github-api-version")
@@ -151,21 +166,21 @@ class GitHubApi(app.Api):
         number = int(ctx.request.params["number"])
         items = [c for c in ctx.repo["comments"] if c["_issue"] == number]
         return paginate(
-            ctx.request, [_public(c, ctx.request.origin) for c in sorted(items, key=lambda c: c["id"])]
+            ctx.request, [public_comment(c, ctx.request.origin) for c in sorted(items, key=lambda c: c["id"])]
         )
 
     def _create_comment(self, ctx: Context) -> app.Response:
-        body = _body_field(ctx)
+        body = comment_body(ctx)
         comment = self._add_comment(ctx.repo, int(ctx.request.params["number"]), body, ctx.principal.user())
-        return app.Response.json(_public(comment, ctx.request.origin), 201)
+        return app.Response.json(public_comment(comment, ctx.request.origin), 201)
 
     def _get_comment(self, ctx: Context) -> app.Response:
-        return app.Response.json(_public(self._comment(ctx), ctx.request.origin))
+        return app.Response.json(public_comment(self._comment(ctx), ctx.request.origin))
 
     def _update_comment(self, ctx: Context) -> app.Response:
         comment = self._own_comment(ctx)
-        comment.update(body=_body_field(ctx), updated_at=now())
-        return app.Response.json(_public(comment, ctx.request.origin))
+        comment.update(body=comment_body(ctx), updated_at=now())
+        return app.Response.json(public_comment(comment, ctx.request.origin))
 
     def _delete_comment(self, ctx: Context) -> app.Response:
         comment = self._own_comment(ctx)
@@ -264,7 +279,7 @@ class GitHubApi(app.Api):
     def comments(self, repository: str, number: int) -> list[JsonDict]:
         """A PR's comments as the API shows them, oldest first (for assertions)."""
         repo = self.store.repo(repository)
-        return [_public(c) for c in repo["comments"] if c["_issue"] == number]
+        return [public_comment(c) for c in repo["comments"] if c["_issue"] == number]
 
     def deployments(self, repository: str) -> list[JsonDict]:
         """Every deployment with its statuses (newest first), for assertions."""
@@ -277,25 +292,3 @@ class GitHubApi(app.Api):
 
     def restore(self, data: dict[str, Any]) -> None:
         self.store.restore(data)
-
-
-def _public(comment: JsonDict, origin: str = "http://127.0.0.1") -> JsonDict:
-    """A stored comment without the sandbox's own bookkeeping (keys starting with ``_``)."""
-    base = f"{origin}/api/v3/repos/{comment['_repo']}"
-    shown = {k: v for k, v in comment.items() if not k.startswith("_")}
-    shown["url"] = f"{base}/issues/comments/{comment['id']}"
-    shown["issue_url"] = f"{base}/issues/{comment['_issue']}"
-    return shown
-
-
-def _body_field(ctx: Context) -> str:
-    try:
-        payload = ctx.request.json()
-    except ValueError as exc:
-        raise GitHubApiError(400, "Problems parsing JSON") from exc
-    body = payload.get("body") if isinstance(payload, dict) else None
-    if not isinstance(body, str) or not body:
-        raise invalid("IssueComment", "body", "missing_field")
-    if len(body) > 65536:
-        raise invalid("IssueComment", "body", "custom", "body is too long (maximum is 65536 characters)")
-    return body

@@ -37,10 +37,13 @@ class GitHubApiError(Exception):
         self.errors = errors
 
     def response(self) -> app.Response:
+        return self.response_with([])
+
+    def response_with(self, headers: list[tuple[str, str]]) -> app.Response:
         body: JsonDict = {"message": self.message, "documentation_url": DOCS, "status": str(self.status)}
         if self.errors is not None:
             body["errors"] = self.errors
-        return app.Response.json(body, self.status)
+        return app.Response.json(body, self.status, headers)
 
 
 def not_found() -> GitHubApiError:
@@ -192,3 +195,25 @@ def paginate(request: app.Request, items: list[JsonDict]) -> app.Response:
     """A JSON list answer of one page of ``items``, with its ``Link`` header."""
     shown, headers = page_of(request, items)
     return app.Response.json(shown, headers=headers)
+
+
+def public_comment(comment: JsonDict, origin: str = "http://127.0.0.1") -> JsonDict:
+    """A stored comment without the sandbox's own bookkeeping (keys starting with ``_``)."""
+    base = f"{origin}/api/v3/repos/{comment['_repo']}"
+    shown = {k: v for k, v in comment.items() if not k.startswith("_")}
+    shown["url"] = f"{base}/issues/comments/{comment['id']}"
+    shown["issue_url"] = f"{base}/issues/{comment['_issue']}"
+    return shown
+
+
+def comment_body(ctx: Context) -> str:
+    try:
+        payload = ctx.request.json()
+    except ValueError as exc:
+        raise GitHubApiError(400, "Problems parsing JSON") from exc
+    body = payload.get("body") if isinstance(payload, dict) else None
+    if not isinstance(body, str) or not body:
+        raise invalid("IssueComment", "body", "missing_field")
+    if len(body) > 65536:
+        raise invalid("IssueComment", "body", "custom", "body is too long (maximum is 65536 characters)")
+    return body

@@ -15,7 +15,7 @@ from ci_deploy.report import PlanFacts
 from ci_deploy.session import Session
 
 
-def dry_run(session: Session, outcome: Outcome, out: TextIO = sys.stdout) -> PlanFacts:
+def dry_run(session: Session, outcome: Outcome, out: TextIO | None = None) -> PlanFacts:
     """Validate everything a deploy would, print the plan, and return it for the summary."""
     settings, target = session.settings, session.target
     outcome.environment = target.environment
@@ -45,7 +45,7 @@ def dry_run(session: Session, outcome: Outcome, out: TextIO = sys.stdout) -> Pla
         lines.append(f"  preview host  {preview_host}")
     checks = ", ".join(settings.health_check) if settings.health_check else "skipped"
     lines.append(f"  health check  {checks}")
-    out.write("\n".join(lines) + "\n")
+    (out or sys.stdout).write("\n".join(lines) + "\n")
     outcome.env_names = sorted(v.name for v in env_plan.variables)
     return PlanFacts(
         files_total=upload.files_total,

@@ -67,6 +67,9 @@ def _mask(*secrets: str) -> None:
 
 def _dispatch(session: Session, outcome: Outcome) -> int:
     settings, target = session.settings, session.target
+    if settings.dry_run and _command(settings, target.command) == "cleanup":
+        print(f"Plan (dry run: nothing is changed)\n  cleanup       the previews of PR #{target.pr_number}")
+        return 0
     if settings.dry_run:
         from ci_deploy.plan import dry_run
 

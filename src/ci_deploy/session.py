@@ -47,7 +47,7 @@ class Session:
             self._platform = open_platform(
                 s.platform,
                 PlatformSettings(
-                    token=s.require_token(),
+                    token=s.token if s.dry_run else s.require_token(),
                     project=s.project,
                     account=s.account,
                     create_project=s.create_project,

@@ -57,6 +57,15 @@ class VercelCli:
     ) -> subprocess.CompletedProcess[str]:
         """Run ``vercel <args>``; ``scoped`` adds ``--scope`` (promote and rollback ignore
         VERCEL_ORG_ID). Fails the test on a non-zero exit, showing both streams."""
+        done = self._run(*args, stdin=stdin, scoped=scoped)
+        assert done.returncode == 0, (
+            f"vercel {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+        )
+        return done
+
+    def _run(
+        self, *args: str, stdin: str | None = None, scoped: bool = False
+    ) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VERCEL")}
         env.update(
             VERCEL_ORG_ID=identities.VERCEL_TEAM_ID,
@@ -69,12 +78,14 @@ class VercelCli:
         command = [str(VERCEL), *args, "--api", self.sandbox.vercel_api_url]
         command += ["--token", identities.VERCEL_TOKEN, "--global-config", str(self.home / "vercel")]
         command += ["--scope", identities.VERCEL_TEAM_SLUG] if scoped else []
-        done = subprocess.run(
+        return subprocess.run(
             command, cwd=self.workdir, env=env, input=stdin or "", capture_output=True, text=True, timeout=180
         )
-        assert done.returncode == 0, (
-            f"vercel {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-        )
+
+    def deploy_failing(self, *flags: str) -> subprocess.CompletedProcess[str]:
+        """``vercel deploy`` that is expected to fail (exit status not 0)."""
+        done = self._run("deploy", "--yes", *flags)
+        assert done.returncode != 0, f"vercel deploy succeeded:\n{done.stdout}\n{done.stderr}"
         return done
 
     def deploy(self, *flags: str) -> tuple[str, str]:
@@ -238,3 +249,16 @@ def test_env_add_stores_a_sensitive_production_variable_the_next_deployment_sees
     host = url.removeprefix("http://")
     deployment = httpx.get(f"{sandbox.vercel_api_url}/v13/deployments/{host}", params=team, headers=auth)
     assert "CONFORMANCE_SECRET" in deployment.json()["env"]
+
+
+def test_a_failed_build_fails_the_cli_with_the_build_error_and_serves_nothing(
+    vercel: Callable[[str], VercelCli], sandbox: Sandbox, http_client: httpx.Client
+) -> None:
+    cli = vercel("static")
+    sandbox.set("vercel.fail_next_builds", 1)
+    done = cli.deploy_failing()
+    assert "The build failed" in done.stderr, done.stderr
+    production = production_origin(sandbox, cli.workdir.name)
+    assert http_client.get(production + "/").status_code == 404
+    url, _ = cli.deploy()
+    assert_serves(http_client, url, site_files(cli.workdir))

@@ -43,7 +43,7 @@ class Lifecycle:
 
     def _finish_build(self, deployment: JsonDict) -> None:
         deployment["_settled"] = True
-        at = deployment["_readyAt"]
+        at = max(deployment["_readyAt"], deployment["createdAt"])
         project = self.ctx.store.projects.get(deployment["projectId"])
         if deployment["_fail"]:
             deployment.update(readyState="ERROR", errorCode="BUILD_FAILED", errorMessage=BUILD_ERROR_MESSAGE)

@@ -304,6 +304,11 @@ def test_list_pages_newest_first_with_until(call: Call) -> None:
     assert ([d["uid"] for d in last["deployments"]], last["pagination"]["next"]) == ([ids[0]], None)
 
 
+def test_a_malformed_limit_is_a_400_not_a_crash(call: Call) -> None:
+    response = call("GET", "/v6/deployments?limit=lots")
+    assert (response.status, js(response)["error"]["code"]) == (400, "bad_request")
+
+
 def test_delete_takes_the_deployment_and_its_aliases_off_the_air(call: Call, world: FakeWorld) -> None:
     created = ready(call, deploy(call, {"index.html": b"x"}))
     response = call("DELETE", f"/v13/deployments/{created['id']}")

@@ -173,6 +173,17 @@ def body_object(request: app.Request) -> JsonDict:
     return payload
 
 
+def int_arg(request: app.Request, name: str, default: int) -> int:
+    """An integer query parameter; a malformed one is the client's 400, not a crash."""
+    value = request.arg(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise VercelError(400, "bad_request", f"`{name}` must be an integer, not {value!r}") from None
+
+
 def public(record: JsonDict) -> JsonDict:
     """A record without the sandbox's bookkeeping keys."""
     return {k: v for k, v in record.items() if not k.startswith("_")}

@@ -18,6 +18,7 @@ from ci_deploy.sandbox.vercel_common import (
     Scope,
     VercelError,
     body_object,
+    int_arg,
     new_id,
     random_label,
     site_host,
@@ -192,7 +193,6 @@ class Deployments:
             "_prebuilt": prebuilt,
             "_outputDirectory": settings.get("outputDirectory"),
             "_autoAssign": body.get("autoAssignCustomDomains", True),
-            "_envValues": env,
             "_readyAt": self.ctx.now_ms() + delay,
             "_fail": self.ctx.take_build_failure(),
             "_settled": False,
@@ -217,8 +217,8 @@ class Deployments:
         project = self.projects.lookup(scope, project_ref) if project_ref else None
         if project_ref and project is None:
             return app.Response.json({"deployments": [], "pagination": _page(0, None)})
-        limit = max(1, min(int(request.arg("limit") or 20), 100))
-        until, since = int(request.arg("until") or 2**62), int(request.arg("since") or 0)
+        limit = max(1, min(int_arg(request, "limit", 20), 100))
+        until, since = int_arg(request, "until", 2**62), int_arg(request, "since", 0)
         target, state = request.arg("target"), request.arg("state")
         rows = []
         for deployment in sorted(self.ctx.store.deployments.values(), key=lambda d: -d["createdAt"]):

@@ -6,7 +6,16 @@ import re
 from collections.abc import Callable
 
 from ci_deploy.sandbox import app
-from ci_deploy.sandbox.vercel_common import Context, JsonDict, Scope, VercelError, body_object, new_id, public
+from ci_deploy.sandbox.vercel_common import (
+    Context,
+    JsonDict,
+    Scope,
+    VercelError,
+    body_object,
+    int_arg,
+    new_id,
+    public,
+)
 from ci_deploy.sandbox.vercel_lifecycle import Lifecycle
 
 Handler = Callable[[app.Request, Scope], app.Response]
@@ -134,7 +143,7 @@ class Projects:
 
     def list(self, request: app.Request, scope: Scope) -> app.Response:
         search = request.arg("search") or ""
-        limit = max(1, min(int(request.arg("limit") or 20), 100))
+        limit = max(1, min(int_arg(request, "limit", 20), 100))
         own = [p for p in self.ctx.store.projects.values() if p["accountId"] == scope.owner_id]
         found = [self.view(p) for p in sorted(own, key=lambda p: -p["updatedAt"]) if search in p["name"]]
         page = found[:limit]

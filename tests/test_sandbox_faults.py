@@ -154,3 +154,11 @@ def test_bad_faults_over_http_are_a_400_naming_the_problem(core_client: httpx.Cl
     response = core_client.post("/_sandbox/faults", json={"kind": "melt"})
     assert response.status_code == 400
     assert "unknown fault kind" in response.json()["error"]["message"]
+
+
+def test_an_api_kind_is_not_spent_on_another_apis_endpoints(
+    core_client: httpx.Client, core_sandbox: Sandbox
+) -> None:
+    core_sandbox.inject("expired-token,count=1")
+    assert core_client.get("/api/v3/meta").status_code == 200
+    assert core_client.get("/client/v4/items").status_code == 401

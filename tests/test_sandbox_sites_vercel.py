@@ -137,3 +137,11 @@ def test_prebuilt_error_phase_route_serves_the_404_page() -> None:
 def test_prebuilt_miss_without_routes_uses_404_html() -> None:
     response = get(make_site(PREBUILT), "/nope")
     assert (response.status, response.body) == (404, b"gone")
+
+
+def test_static_with_clean_urls_serves_html_without_extension_and_redirects_the_extension_away() -> None:
+    files = make_site({"/index.html": "home", "/about.html": "about", "/vercel.json": '{"cleanUrls": true}'})
+    assert get(files, "/about").body == b"about"
+    assert (get(files, "/about.html").status, get(files, "/about.html").header("location")) == (308, "/about")
+    assert get(files, "/index.html").header("location") == "/"
+    assert get(files, "/vercel.json").status == 404

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -148,10 +148,11 @@ class FaultPlan:
         """Milliseconds of delay every matching ``latency`` fault adds to this request."""
         return sum(fault.ms for fault in self._fire(endpoint, lambda kind: kind == "latency", every=True))
 
-    def take(self, endpoint: str) -> Fault | None:
-        """The fault that replaces (or, for ``reset-after``, follows) this request's handler, if
-        one fires now; consumes one of its ``count``. APIs may call it for their own kinds."""
-        fired = self._fire(endpoint, lambda kind: kind != "latency", every=False)
+    def take(self, endpoint: str, kinds: Collection[str] = BUILTIN_KINDS) -> Fault | None:
+        """The fault among ``kinds`` that replaces (or, for ``reset-after``, follows) this
+        request's handler, if one fires now; consumes one of its ``count``. The server offers the
+        built-in kinds plus those of the API that owns the endpoint."""
+        fired = self._fire(endpoint, lambda kind: kind != "latency" and kind in kinds, every=False)
         return fired[0] if fired else None
 
     def _fire(self, endpoint: str, wanted: Callable[[str], bool], every: bool) -> list[Fault]:
@@ -191,6 +192,7 @@ def status_response(
         response = Response.text(page, fault.status, "text/html; charset=utf-8")
     else:
         response = error(request, fault.status, f"{reason} (injected by the sandbox)")
+        response.status = fault.status
     if fault.status in (429, 503):
         response.headers.append(("Retry-After", str(fault.retry_after)))
     return response

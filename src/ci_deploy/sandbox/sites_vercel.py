@@ -1,7 +1,8 @@
 """Vercel serving rules: a static folder, or a prebuilt Build Output API v3 tree.
 
-Static: files at their exact paths, a folder's ``index.html`` for the folder, ``404.html`` for a
-miss (Vercel's plain NOT_FOUND page otherwise). Prebuilt: the files under ``.vercel/output/static``
+Static: files at their exact paths, a folder's ``index.html`` for the folder (``vercel.json``'s
+``cleanUrls`` adds ``/about`` -> ``about.html``), ``404.html`` for a miss (Vercel's plain
+NOT_FOUND page otherwise). Prebuilt: the files under ``.vercel/output/static``
 plus ``config.json``'s ``overrides`` (a file served at another path or with another type) and
 ``routes``, followed minimally: ``src``/``dest`` rewrites with ``$1``/``$name``, ``headers``,
 ``status`` redirects, and the ``filesystem``/``error`` phases. Functions are stored, not run:
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,8 @@ class Table:
     files: dict[str, tuple[str, str | None]]
     functions: frozenset[str]
     routes: tuple[dict[str, Any], ...]
+    #: a static deployment's ``vercel.json`` ``cleanUrls``: ``/about`` serves ``about.html``
+    clean_urls: bool = False
 
 
 _tables: dict[tuple[str, str], Table] = {}
@@ -42,7 +46,10 @@ def serve_vercel(request: Request, files: Files) -> Response:
     if any(path.startswith(f"{OUTPUT}/") for path in files.site.files):
         return serve_prebuilt(request, files, table_of(files))
     path = request_path(request)
-    found = static_lookup(path, files.has)
+    clean = bool(table_of(files).clean_urls)
+    if clean and path.endswith(".html") and files.has(path):
+        return redirect(path.removesuffix(".html").removesuffix("/index") or "/", 308)
+    found = static_lookup(path, files.has, clean) if path != "/vercel.json" else None
     if found is not None:
         return files.serve(found, request=request)
     if files.has("/404.html"):
@@ -50,9 +57,12 @@ def serve_vercel(request: Request, files: Files) -> Response:
     return vercel_not_found()
 
 
-def static_lookup(path: str, has: Any) -> str | None:
+def static_lookup(path: str, has: Callable[[str], bool], clean: bool = False) -> str | None:
+    """The exact file, a folder's ``index.html`` — and with ``cleanUrls``, ``<path>.html``."""
     if not path.endswith("/") and has(path):
         return path
+    if clean and not path.endswith("/") and has(path + ".html"):
+        return path + ".html"
     index = path.rstrip("/") + "/index.html"
     return index if has(index) else None
 
@@ -64,13 +74,14 @@ def vercel_not_found() -> Response:
 
 
 def table_of(files: Files) -> Table:
-    """Build (once per deployment) the prebuilt path table from the uploaded tree."""
+    """Build (once per deployment) the path table and configuration from the uploaded tree."""
     site = files.site
     key = (site.namespace, site.deployment_id)
     with _tables_lock:
         if key in _tables:
             return _tables[key]
-    config = site.config or _read_config(files)
+    config = site.config or _read_config(files, f"{OUTPUT}/config.json")
+    static = site.config or _read_config(files, "/vercel.json")
     served: dict[str, tuple[str, str | None]] = {
         path[len(STATIC) :]: (path, None) for path in site.files if path.startswith(f"{STATIC}/")
     }
@@ -84,7 +95,8 @@ def table_of(files: Files) -> Table:
         for path in site.files
         if path.startswith(f"{FUNCTIONS}/") and ".func/" in path
     )
-    table = Table(served, functions, tuple(r for r in config.get("routes") or () if isinstance(r, dict)))
+    routes = tuple(r for r in config.get("routes") or () if isinstance(r, dict))
+    table = Table(served, functions, routes, clean_urls=static.get("cleanUrls") is True)
     with _tables_lock:
         if len(_tables) > 256:
             _tables.clear()
@@ -92,11 +104,13 @@ def table_of(files: Files) -> Table:
     return table
 
 
-def _read_config(files: Files) -> dict[str, Any]:
-    if not files.has(f"{OUTPUT}/config.json"):
+def _read_config(files: Files, path: str) -> dict[str, Any]:
+    """A JSON object uploaded with the site (a broken one counts as absent, as a lenient
+    server would serve the files anyway)."""
+    if not files.has(path):
         return {}
     try:
-        data = json.loads(files.blobs.read(files.site.namespace, files.site.files[f"{OUTPUT}/config.json"]))
+        data = json.loads(files.blobs.read(files.site.namespace, files.site.files[path]))
     except (ValueError, KeyError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -10,6 +10,7 @@ Sites and the control API are served outside that lock.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -20,7 +21,7 @@ from typing import Any
 
 from ci_deploy.sandbox.app import Api, Request, Response, World
 from ci_deploy.sandbox.control import ControlApi, Counters, LogEntry, RequestLog
-from ci_deploy.sandbox.faults import FaultPlan, status_response
+from ci_deploy.sandbox.faults import BUILTIN_KINDS, Fault, FaultPlan, status_response
 from ci_deploy.sandbox.sites import Rules, Sites, not_served, serve
 from ci_deploy.sandbox.sites_pages import serve_pages
 from ci_deploy.sandbox.sites_vercel import serve_vercel
@@ -166,29 +167,28 @@ class SandboxWorld(World):
         delay = self.faults.latency_ms(target.endpoint)
         if delay:
             self.sleep(delay / 1000)
-        fault = self.faults.take(target.endpoint)
-        outcome = self._apply(fault.kind if fault else None, fault, target, request)
+        own = target.api.fault_kinds if target.api is not None else ()
+        fault = self.faults.take(target.endpoint, BUILTIN_KINDS.union(own))
+        outcome = self._apply(fault, target, request)
         self._record(request, outcome, started)
         return outcome
 
-    def _apply(self, kind: str | None, fault: Any, target: Target, request: Request) -> Outcome:
-        if kind is None:
+    def _apply(self, fault: Fault | None, target: Target, request: Request) -> Outcome:
+        if fault is None:
             return Outcome(_run(target, request))
-        if kind == "status":
-            response = status_response(fault, request, target.error)
-            response.status = fault.status
-            return Outcome(response, kind)
-        if kind == "reset":
-            return Outcome(None, kind)
-        if kind == "reset-after":
+        if fault.kind == "status":
+            return Outcome(status_response(fault, request, target.error), fault.kind)
+        if fault.kind == "reset":
+            return Outcome(None, fault.kind)
+        if fault.kind == "reset-after":
             _run(target, request)
-            return Outcome(None, kind)
-        if kind == "timeout":
+            return Outcome(None, fault.kind)
+        if fault.kind == "timeout":
             self.sleep(fault.ms / 1000)
-            return Outcome(None, kind)
-        if target.api is not None and kind in target.api.fault_kinds:
-            return Outcome(target.api.fault(kind, request), kind)
-        return Outcome(_run(target, request))  # an API's kind fired on another API's endpoint
+            return Outcome(None, fault.kind)
+        api, kind = target.api, fault.kind
+        assert api is not None  # take() offers an API's own kinds on that API's endpoints only
+        return Outcome(_run(dataclasses.replace(target, handler=lambda r: api.fault(kind, r)), request), kind)
 
     def _record(self, request: Request, outcome: Outcome, started: float) -> None:
         response = outcome.response

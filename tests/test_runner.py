@@ -234,3 +234,10 @@ def test_module_functions_use_the_installed_runner(tmp_path: Path) -> None:
     finally:
         runner.use(None)
     assert out.getvalue().splitlines() == ["::notice::hi", "::group::g", "::endgroup::"]
+
+
+def test_outside_actions_group_titles_go_to_stderr() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with Runner(environ={}, out=out, err=err).group("Upload"):
+        pass
+    assert out.getvalue() == "" and err.getvalue() == "== Upload\n"

@@ -44,8 +44,10 @@ def is_archive(path: Path) -> bool:
 class _Budget:
     """Counts files and bytes across one archive and refuses what goes over the limits."""
 
-    def __init__(self, archive: str, limits: ExtractLimits) -> None:
+    def __init__(self, archive: str, limits: ExtractLimits, packed_bytes: int | None = None) -> None:
         self.archive, self.limits = archive, limits
+        #: the archive's size, when the ratio is checked over the whole stream (tar.gz)
+        self.packed_bytes = packed_bytes
         self.files = 0
         self.bytes = 0
 
@@ -61,6 +63,10 @@ class _Budget:
         self.bytes += count
         if self.bytes > self.limits.max_total_bytes:
             raise self.refuse(member, f"takes the archive over {self.limits.max_total_bytes} bytes unpacked")
+        if self.packed_bytes and self.bytes > self.limits.ratio_min_bytes:
+            ratio = self.bytes / self.packed_bytes
+            if ratio > self.limits.max_ratio:
+                raise self.refuse(member, f"expands the archive {ratio:.0f}:1 (a bomb?)")
 
 
 def _safe_relative(budget: _Budget, name: str) -> str:
@@ -163,16 +169,13 @@ def _extract_zip_member(budget: _Budget, bundle: zipfile.ZipFile, info: zipfile.
 
 
 def extract_tar(archive: Path, root: Path, label: str, limits: ExtractLimits) -> None:
-    budget = _Budget(label, limits)
-    packed = max(archive.stat().st_size, 1)
+    """Extract member by member; the ratio is checked over the whole stream as bytes arrive
+    (a .tar.gz compresses as one stream, so members have no compressed size of their own)."""
+    budget = _Budget(label, limits, packed_bytes=max(archive.stat().st_size, 1))
     try:
         with tarfile.open(archive, "r:*") as bundle:
             for info in _members(bundle):
                 _extract_tar_member(budget, bundle, info, root)
-                if budget.bytes > limits.ratio_min_bytes and budget.bytes / packed > limits.max_ratio:
-                    raise budget.refuse(
-                        info.name, f"expands the archive {budget.bytes / packed:.0f}:1 (a bomb?)"
-                    )
     except tarfile.TarError as exc:
         raise ArtifactError(
             f"archive {label} is not a valid tar file: {exc}", input_name="artifact"

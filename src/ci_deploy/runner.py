@@ -15,9 +15,9 @@ Everything written passes through :func:`ci_deploy.redaction.redact`, except the
 itself, which must carry the secret to the runner.
 
 Outside Actions (``GITHUB_ACTIONS`` is not ``true``): masks only register the secret for
-redaction, groups print a plain ``== title`` line, annotations print ``error: message`` to
-stderr, and outputs are skipped when ``GITHUB_OUTPUT`` is unset (the CLI prints what matters; a
-``name=value`` dump would spoil the "live URL is the last stdout line" promise).
+redaction, groups print a plain ``== title`` line and annotations ``error: message``, both to
+stderr (stdout stays for results); outputs are skipped when ``GITHUB_OUTPUT`` is unset (the
+CLI prints what matters; a ``name=value`` dump would spoil "the live URL is the last line").
 """
 
 from __future__ import annotations
@@ -127,7 +127,8 @@ class Runner:
         if self.in_actions:
             self._command(f"::group::{escape_data(title)}")
         else:
-            self._command(f"== {title}")
+            self.err.write(redaction.redact(f"== {title}") + "\n")
+            self.err.flush()
         try:
             yield
         finally:

@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from ci_deploy import __version__
 from ci_deploy.inputs import add_cli_arguments, inputs_from_cli, read_action_inputs
@@ -95,14 +95,24 @@ def _names() -> list[str]:
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """Run one command; returns the exit code."""
+    """Run one command; returns the exit code. ``environ`` replaces ``os.environ`` (tests)."""
     args = build_parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
-    _configure_logging(args.verbose)
-    if environ is not None:
-        from ci_deploy import runner
+    from ci_deploy import runner
 
-        runner.use(runner.Runner(environ=env))
+    logger = logging.getLogger("ci_deploy")
+    handler, propagate = _install_logging(args.verbose), logger.propagate
+    logger.propagate = False  # our handler speaks for the package; no second copy from the root
+    runner.use(runner.Runner(environ=env))
+    try:
+        return _main(args, env)
+    finally:
+        runner.use(None)
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
     if args.subcommand == "sandbox":
         return _run_sandbox(args)
     inputs = read_action_inputs(env) if args.subcommand == "action" else _cli_inputs(args)
@@ -170,21 +180,37 @@ def _describe(error: Exception) -> str:
     return f"{where}{type(error).__name__}: {error}".rstrip(": ")
 
 
-def _configure_logging(verbose: bool) -> None:
-    from ci_deploy.redaction import redact
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time, with every secret redacted."""
 
-    class _Redacting(logging.Formatter):
-        def format(self, record: logging.LogRecord) -> str:
-            return redact(super().format(record))
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Redacting("%(message)s"))
-    root = logging.getLogger("ci_deploy")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    root.propagate = False
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+    def format(self, record: logging.LogRecord) -> str:
+        from ci_deploy.redaction import redact
+
+        return redact(super().format(record))
+
+
+def _install_logging(verbose: bool) -> logging.Handler:
+    """Progress lines (INFO) to stderr for this run; the sandbox's own chatter only when verbose."""
+    handler = _StderrHandler()
+    handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+    logger = logging.getLogger("ci_deploy")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
     if not verbose:
         logging.getLogger("ci_deploy.sandbox").setLevel(logging.WARNING)
+    return handler
 
 
 def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], environ: dict[str, str]) -> int:

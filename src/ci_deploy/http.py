@@ -13,8 +13,11 @@ is raised so the caller can look for what it created before trying again.
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
+import os
 import random
+import ssl
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
@@ -178,6 +181,17 @@ def _proxy_bypasses_localhost() -> bool:
     return bool(urllib.request.proxy_bypass("ci-deploy.localhost"))
 
 
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context per CA setting: building one (loading the CA bundle, or ``SSL_CERT_FILE``/
+    ``SSL_CERT_DIR`` as httpx's ``trust_env`` does) costs far more than a request to loopback."""
+    return _tls_context_for(os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+
+
+@functools.cache
+def _tls_context_for(cert_file: str, cert_dir: str) -> ssl.SSLContext:
+    return httpx.create_ssl_context(trust_env=True)
+
+
 def new_client(
     base_url: str = "",
     *,
@@ -191,7 +205,7 @@ def new_client(
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     mounts: dict[str, httpx.BaseTransport | None] = {}
     if _proxy_bypasses_localhost():
-        loopback = LoopbackTransport(limits=limits)
+        loopback = LoopbackTransport(limits=limits, verify=_tls_context())
         mounts = {"all://localhost": loopback, "all://*.localhost": loopback}
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     return httpx.Client(
@@ -201,5 +215,6 @@ def new_client(
         follow_redirects=follow_redirects,
         limits=limits,
         mounts=mounts,
+        verify=_tls_context(),
         trust_env=True,
     )

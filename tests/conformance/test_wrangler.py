@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from ci_deploy.sandbox.app import SERVED_BY_HEADER
+from ci_deploy.sandbox.cloudflare_auth import ACCOUNT_SCOPED_TOKEN, MULTI_ACCOUNT_TOKEN
 from ci_deploy.sandbox.runtime import Sandbox
 
 pytestmark = pytest.mark.conformance
@@ -87,11 +88,13 @@ def wrangler(sandbox: Sandbox, tmp_path: Path) -> Wrangler:
     work = tmp_path / "work"
     work.mkdir()
 
-    def run(*args: str, input: str | None = None) -> Run:
+    def run(*args: str, input: str | None = None, **overrides: str | None) -> Run:
+        """``overrides``: environment variables to change, or with None to remove."""
+        changed = {**env, **overrides}
         done = subprocess.run(
             [str(WRANGLER), *args],
             cwd=work,
-            env=env,
+            env={key: value for key, value in changed.items() if value is not None},
             input=input,
             capture_output=True,
             text=True,
@@ -106,6 +109,21 @@ def create_project(wrangler: Wrangler, name: str) -> None:
     run = wrangler("pages", "project", "create", name, "--production-branch", "main")
     assert run.returncode == 0, run.output
     assert f"Successfully created the '{name}' project" in run.stdout, run.output
+
+
+def api(sandbox: Sandbox) -> httpx.Client:
+    return httpx.Client(
+        base_url=f"{sandbox.cloudflare_api_url}/accounts/{sandbox.env()['CLOUDFLARE_ACCOUNT_ID']}",
+        headers={"Authorization": f"Bearer {sandbox.env()['CLOUDFLARE_API_TOKEN']}"},
+    )
+
+
+def make_project(sandbox: Sandbox, name: str) -> None:
+    """A project made through the API, for tests whose subject is not ``project create``
+    (each wrangler start costs seconds)."""
+    with api(sandbox) as client:
+        response = client.post("/pages/projects", json={"name": name, "production_branch": "main"})
+    assert response.json()["success"], response.text
 
 
 def deploy(wrangler: Wrangler, name: str, branch: str) -> tuple[str, int, int]:
@@ -140,13 +158,6 @@ def assert_site_served(http_get: Callable[..., httpx.Response], base_url: str) -
     return served_by.pop()
 
 
-def api(sandbox: Sandbox) -> httpx.Client:
-    return httpx.Client(
-        base_url=f"{sandbox.cloudflare_api_url}/accounts/{sandbox.env()['CLOUDFLARE_ACCOUNT_ID']}",
-        headers={"Authorization": f"Bearer {sandbox.env()['CLOUDFLARE_API_TOKEN']}"},
-    )
-
-
 def test_wrangler_creates_a_project_and_deploys_cold_then_unchanged_with_nothing_uploaded(
     wrangler: Wrangler, sandbox: Sandbox, http_get: Callable[..., httpx.Response]
 ) -> None:
@@ -178,7 +189,7 @@ def test_wrangler_creates_a_project_and_deploys_cold_then_unchanged_with_nothing
 def test_wrangler_preview_branch_deploy_is_served_on_its_branch_alias(
     wrangler: Wrangler, sandbox: Sandbox, http_get: Callable[..., httpx.Response]
 ) -> None:
-    create_project(wrangler, "previews")
+    make_project(sandbox, "previews")
     url, _, _ = deploy(wrangler, "previews", "Feature/Fancy_Thing")
     with api(sandbox) as client:
         listed = client.get("/pages/projects/previews/deployments", params={"env": "preview"}).json()
@@ -192,7 +203,7 @@ def test_wrangler_preview_branch_deploy_is_served_on_its_branch_alias(
 def test_wrangler_pages_secret_put_and_list_never_show_the_value(
     wrangler: Wrangler, sandbox: Sandbox
 ) -> None:
-    create_project(wrangler, "secrets")
+    make_project(sandbox, "secrets")
     put = wrangler("pages", "secret", "put", "API_KEY", "--project-name", "secrets", input="s3cret-value\n")
     assert put.returncode == 0 and "Success! Uploaded secret API_KEY" in put.stdout, put.output
 
@@ -208,7 +219,7 @@ def test_wrangler_pages_secret_put_and_list_never_show_the_value(
 
 
 def test_wrangler_reports_a_failed_build_with_the_last_log_line(wrangler: Wrangler, sandbox: Sandbox) -> None:
-    create_project(wrangler, "failing")
+    make_project(sandbox, "failing")
     sandbox.set("cloudflare.fail_next_builds", 1)
     run = wrangler("pages", "deploy", str(SITE), "--project-name", "failing", "--branch", "main")
     assert run.returncode != 0
@@ -218,7 +229,7 @@ def test_wrangler_reports_a_failed_build_with_the_last_log_line(wrangler: Wrangl
 def test_wrangler_refetches_an_expired_upload_token_and_still_deploys(
     wrangler: Wrangler, sandbox: Sandbox, http_get: Callable[..., httpx.Response]
 ) -> None:
-    create_project(wrangler, "expiring")
+    make_project(sandbox, "expiring")
     sandbox.inject("expired-token@cloudflare.assets.check_missing,count=1")
     url, uploaded, _ = deploy(wrangler, "expiring", "main")
     assert uploaded == len(SITE_FILES)
@@ -230,3 +241,34 @@ def test_wrangler_deploy_to_a_missing_project_fails_in_ci_with_code_8000007(wran
     run = wrangler("pages", "deploy", str(SITE), "--project-name", "nowhere", "--branch", "main")
     assert run.returncode != 0
     assert "Project not found" in run.output and "[code: 8000007]" in run.output, run.output
+
+
+def test_wrangler_finds_the_account_through_memberships_and_fails_clearly_when_it_cannot(
+    wrangler: Wrangler, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    make_project(sandbox, "listed")
+    # A fresh config cache each time: wrangler silently reuses the account_id it cached when the
+    # project was created (spec 1.12), which would hide the lookup under test.
+    caches = iter(str(tmp_path / f"cache-{n}") for n in range(3))
+    found = wrangler("pages", "project", "list", CLOUDFLARE_ACCOUNT_ID=None, WRANGLER_CACHE_DIR=next(caches))
+    assert found.returncode == 0 and "listed" in found.stdout, found.output
+
+    ambiguous = wrangler(
+        "pages",
+        "project",
+        "list",
+        CLOUDFLARE_ACCOUNT_ID=None,
+        CLOUDFLARE_API_TOKEN=MULTI_ACCOUNT_TOKEN,
+        WRANGLER_CACHE_DIR=next(caches),
+    )
+    assert ambiguous.returncode != 0 and "More than one account available" in ambiguous.output
+
+    scoped = wrangler(
+        "pages",
+        "project",
+        "list",
+        CLOUDFLARE_ACCOUNT_ID=None,
+        CLOUDFLARE_API_TOKEN=ACCOUNT_SCOPED_TOKEN,
+        WRANGLER_CACHE_DIR=next(caches),
+    )
+    assert scoped.returncode != 0 and "incorrect permissions on your API token" in scoped.output

@@ -6,7 +6,7 @@ The JWT names the project whose content-hash store the calls read and fill; it e
 because wrangler decodes it (without verifying) to read ``exp`` and ``max_file_count_allowed``.
 
 Request bodies reach ~53 MiB (wrangler's 40 MiB buckets, base64-encoded): they are decoded with
-``json.loads`` on the bytes and ``base64.b64decode``, both C speed, and never held twice.
+``json.loads`` on the bytes and a strict ``binascii.a2b_base64``, both C speed.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from ci_deploy.sandbox.cloudflare_common import (
     success,
 )
 from ci_deploy.sandbox.cloudflare_context import Context
+from ci_deploy.sandbox.cloudflare_manifest import matching_extension
 from ci_deploy.sandbox.cloudflare_state import Project
 
 HASH = re.compile(r"^[0-9a-f]{32}$")
@@ -129,16 +130,24 @@ class Assets:
         return success(missing)
 
     def upload(self, request: app.Request) -> app.Response:
-        """Store each ``{key, value, metadata, base64}`` under its key. The key is checked for
-        shape only here (its extension is not known yet); deployment creation checks it against
-        the content and the manifest path's extension."""
+        """Store each ``{key, value, metadata, base64}`` under its key. The key must be 32 hex;
+        whether it is the content's Pages hash depends on the file's extension, known only from
+        the manifest: when the content type suggests an extension that matches, the pair is
+        remembered as checked, else deployment creation checks it (reading the blob back)."""
         project = self.verify(request)
         items = body_json(request)
         if not isinstance(items, list):
             raise bad_request("The upload body must be a JSON array of {key, value, metadata, base64}")
         blobs = [decode_item(item) for item in items]
-        for key, data in blobs:
+        verified = self.ctx.verified_hashes(project)
+        for item, (key, data) in zip(items, blobs, strict=True):
             self.ctx.world.blobs.put(project.namespace, key, data)
+            encoded = item["value"].encode("ascii") if item.get("base64") else base64.b64encode(data)
+            metadata = item.get("metadata")
+            content_type = metadata.get("contentType") if isinstance(metadata, dict) else None
+            ext = matching_extension(key, encoded, content_type if isinstance(content_type, str) else "")
+            if ext is not None:
+                verified.add((key, ext))
         self.ctx.world.count("files_uploaded", len(blobs))
         self.ctx.world.count("bytes_uploaded", sum(len(data) for _, data in blobs))
         return success(None)
@@ -172,9 +181,8 @@ def decode_item(item: Any) -> tuple[str, bytes]:
     if not HASH.match(key):
         raise bad_request(f"Upload key {key!r} is not a 32-character lowercase hex hash")
     try:
-        data = (
-            base64.b64decode(item["value"], validate=True) if item.get("base64") else item["value"].encode()
-        )
+        value: str = item["value"]
+        data = binascii.a2b_base64(value, strict_mode=True) if item.get("base64") else value.encode()
     except binascii.Error:
         raise bad_request(f"The value of {key} is not valid base64") from None
     if len(data) > MAX_ASSET_SIZE:

@@ -27,6 +27,7 @@ class Context:
         self.state = CloudflareState()
         self._published: dict[str, set[str]] = {}  # project key -> hosts it has published
         self._waiting: dict[str, float] = {}  # project key -> next ready_at to publish at
+        self._verified: dict[str, set[tuple[str, str]]] = {}  # namespace -> (hash, extension) checked
 
     def now(self) -> float:
         return self.clock()
@@ -61,6 +62,10 @@ class Context:
                 "Project not found. The specified project name does not match any of your existing projects.",
             )
         return found
+
+    def verified_hashes(self, project: Project) -> set[tuple[str, str]]:
+        """The (hash, extension) pairs of ``project`` already proven to match their content."""
+        return self._verified.setdefault(project.namespace, set())
 
     def url(self, host: str) -> str:
         """A site URL: ``http://`` and the sandbox's port, since ``.localhost`` has no TLS here."""

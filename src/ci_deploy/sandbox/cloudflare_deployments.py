@@ -39,7 +39,6 @@ MAX_COMMIT_MESSAGE_BYTES = 384
 class Deployments:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._verified: dict[str, set[tuple[str, str]]] = {}  # namespace -> checked (hash, ext)
 
     def routes(self) -> list[TokenRoute]:
         base = "/accounts/{account}/pages/projects/{name}/deployments"
@@ -81,7 +80,7 @@ class Deployments:
                 manifest,
                 lambda key: blobs.has(project.namespace, key),
                 lambda key: blobs.read(project.namespace, key),
-                self._verified.setdefault(project.namespace, set()),
+                self.ctx.verified_hashes(project),
             )
         deployment = self._new_deployment(project, form, manifest)
         project.add(deployment)

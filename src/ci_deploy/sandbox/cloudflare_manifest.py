@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import mimetypes
 import re
 import secrets
 import string
@@ -34,6 +35,21 @@ def pages_hash(data: bytes, path: str) -> str:
     """wrangler's asset key: the first 32 hex digits of BLAKE3(base64(bytes) + extension)."""
     text = base64.b64encode(data).decode("ascii") + extname(path)
     return blake3.blake3(text.encode("utf-8")).hexdigest()[:32]
+
+
+def matching_extension(key: str, b64_text: bytes, content_type: str) -> str | None:
+    """The extension, among those ``content_type`` suggests (and none), under which ``key`` is
+    the Pages hash of the content — so deployment creation need not read the blob back. None
+    when no candidate matches (the check then happens at deployment creation)."""
+    hasher = blake3.blake3(b64_text)
+    mime = content_type.split(";", 1)[0].strip().lower()
+    candidates = [ext.lstrip(".") for ext in mimetypes.guess_all_extensions(mime)] if mime else []
+    for ext in ["", *candidates]:
+        candidate = hasher.copy()
+        candidate.update(ext.encode())
+        if candidate.hexdigest()[:32] == key:
+            return ext
+    return None
 
 
 def parse_manifest(text: str, max_files: int) -> dict[str, str]:

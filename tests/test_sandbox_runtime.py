@@ -13,7 +13,14 @@ import pytest
 
 from ci_deploy.sandbox import identities
 from ci_deploy.sandbox.app import Api
-from ci_deploy.sandbox.runtime import API_CLASSES, Sandbox, banner, discover_apis, run_foreground
+from ci_deploy.sandbox.runtime import (
+    API_CLASSES,
+    Sandbox,
+    banner,
+    discover_apis,
+    parse_setting,
+    run_foreground,
+)
 
 
 def test_env_names_every_setting_of_the_contract(core_sandbox: Sandbox) -> None:
@@ -104,3 +111,11 @@ def test_run_foreground_prints_the_banner_and_serves_until_stopped(
     assert not thread.is_alive()
     assert lines[-1] == f"SITES=http://<host>.localhost:{port}/"
     assert (tmp_path / "state.json").exists()
+
+
+def test_parse_setting_reads_json_values_and_falls_back_to_text() -> None:
+    assert parse_setting("vercel.build_delay_ms=2000") == ("vercel.build_delay_ms", 2000)
+    assert parse_setting("x=true") == ("x", True)
+    assert parse_setting("name=some text") == ("name", "some text")
+    with pytest.raises(ValueError):
+        parse_setting("novalue")

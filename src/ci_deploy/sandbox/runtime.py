@@ -9,6 +9,7 @@ here are shortcuts over the same objects for code that runs in the same process.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import shutil
 import signal
@@ -184,6 +185,18 @@ class Sandbox:
 
     def set(self, setting: str, value: Any) -> None:
         self.world.set_setting(setting, value)
+
+
+def parse_setting(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` (a ``--set`` option): the value is JSON when it parses (``2000``,
+    ``true``, ``null``), else the text itself."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise ValueError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        return name.strip(), json.loads(value)
+    except ValueError:
+        return name.strip(), value
 
 
 def banner(sandbox: Sandbox) -> list[str]:

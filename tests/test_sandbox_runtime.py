@@ -98,7 +98,7 @@ def test_run_foreground_prints_the_banner_and_serves_until_stopped(
 ) -> None:
     monkeypatch.setattr("ci_deploy.sandbox.runtime.discover_apis", lambda: list(fake_apis))
     out, stop = Announced(), threading.Event()
-    args = (tmp_path, 0, ["latency=0"], {"a": 1}, out, stop)
+    args = (Sandbox(tmp_path, 0, ["latency=0"], {"a": 1}), out, stop)
     thread = threading.Thread(target=run_foreground, args=args)
     thread.start()
     assert out.flushed.wait(10)

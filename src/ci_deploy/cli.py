@@ -220,16 +220,17 @@ def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], envir
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
-    from ci_deploy.sandbox.runtime import run_foreground
+    from ci_deploy.sandbox.faults import Fault
+    from ci_deploy.sandbox.runtime import Sandbox, parse_setting, run_foreground
 
-    settings: dict[str, str] = {}
-    for item in args.settings:
-        key, sep, value = item.partition("=")
-        if not sep:
-            print(f"error: --set expects KEY=VALUE, got {item!r}", file=sys.stderr)
-            return 2
-        settings[key] = value
-    run_foreground(state_dir=args.state_dir, port=args.port, faults=args.fault, settings=settings)
+    try:
+        settings = dict(parse_setting(item) for item in args.settings)
+        faults = [Fault.parse(spec) for spec in args.fault]
+        sandbox = Sandbox(args.state_dir, args.port, faults, settings)
+    except ValueError as exc:
+        print(f"error: --fault/--set: {exc}", file=sys.stderr)
+        return 2
+    run_foreground(sandbox)
     return 0
 
 

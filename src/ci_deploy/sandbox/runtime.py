@@ -208,16 +208,12 @@ def banner(sandbox: Sandbox) -> list[str]:
 
 
 def run_foreground(
-    state_dir: Path | str | None,
-    port: int = 0,
-    faults: Iterable[Fault | str | Mapping[str, Any]] = (),
-    settings: Mapping[str, Any] | None = None,
-    out: TextIO = sys.stdout,
-    stop: threading.Event | None = None,
+    sandbox: Sandbox, out: TextIO | None = None, stop: threading.Event | None = None
 ) -> None:
-    """Serve until Ctrl-C or SIGTERM (or ``stop`` is set), printing the settings first; state
-    is saved on the way out."""
-    sandbox = Sandbox(state_dir, port, faults, settings)
+    """Start ``sandbox`` and serve until Ctrl-C or SIGTERM (or ``stop`` is set), printing the
+    settings first; state is saved on the way out. (Built by the caller, so a bad ``--fault`` or
+    ``--set`` is reported before anything starts.)"""
+    out = out or sys.stdout
     stop = stop or threading.Event()
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set()) if in_main else None

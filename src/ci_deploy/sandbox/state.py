@@ -7,6 +7,7 @@ upload of ten thousand files asks for ten thousand saves but writes the snapshot
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -45,6 +46,11 @@ class FileBlobStore(BlobStore):
     def __init__(self, root: Path) -> None:
         self.root = root / "blobs"
         self.root.mkdir(parents=True, exist_ok=True)
+        # Uploads store thousands of small blobs: remember which folders exist and which keys are
+        # stored, so a put is one open/write/rename instead of a dozen file-system calls.
+        self._folders: set[Path] = set()
+        self._stored: set[tuple[str, str]] = set()
+        self._temp_names = itertools.count()
 
     def path(self, namespace: str, key: str) -> Path:
         """Where a blob lives; refuses names that could leave the store (``..``, absolute paths)."""
@@ -54,9 +60,25 @@ class FileBlobStore(BlobStore):
         return self.root.joinpath(*parts, key[:2], key)
 
     def put(self, namespace: str, key: str, data: bytes) -> None:
+        if (namespace, key) in self._stored:
+            return
         target = self.path(namespace, key)
-        if not target.exists():
-            write_atomically(target, data)
+        folder = target.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        if not os.path.exists(target):
+            # A unique temp name in the same folder, then an atomic rename: a reader (or a restart
+            # after a crash) never sees half a blob.
+            temp = f"{target}.tmp-{os.getpid()}-{threading.get_ident()}-{next(self._temp_names)}"
+            try:
+                with open(temp, "wb") as handle:
+                    handle.write(data)
+                os.replace(temp, target)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        self._stored.add((namespace, key))
 
     def has(self, namespace: str, key: str) -> bool:
         return self.path(namespace, key).is_file()

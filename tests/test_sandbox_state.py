@@ -17,13 +17,30 @@ from ci_deploy.sandbox.runtime import Sandbox
 from ci_deploy.sandbox.state import FileBlobStore, Snapshots
 
 
-def test_blobs_are_stored_by_namespace_and_key_prefix(tmp_path: Path) -> None:
+def test_blobs_are_stored_by_namespace_in_a_pack_that_a_new_store_reads_back(tmp_path: Path) -> None:
     store = FileBlobStore(tmp_path)
     store.put("cloudflare/site", "abcdef", b"data")
-    assert (tmp_path / "blobs" / "cloudflare" / "site" / "ab" / "abcdef").read_bytes() == b"data"
+    store.put("cloudflare/site", "abcdef", b"data")  # a stored key is never rewritten
+    assert (tmp_path / "blobs" / "cloudflare" / "site" / "pack").read_bytes() == b"data"
+    store.close()
+    store = FileBlobStore(tmp_path)
     assert store.has("cloudflare/site", "abcdef")
     assert not store.has("cloudflare/other", "abcdef")
     assert store.read("cloudflare/site", "abcdef") == b"data"
+
+
+def test_an_unindexed_torn_tail_is_ignored_after_a_crash(tmp_path: Path) -> None:
+    store = FileBlobStore(tmp_path)
+    store.put("ns", "good", b"0123")
+    store.close()
+    folder = tmp_path / "blobs" / "ns"
+    with (folder / "pack").open("ab") as pack:
+        pack.write(b"half")
+    with (folder / "index").open("a") as index:
+        index.write("torn 4 99\n")
+    store = FileBlobStore(tmp_path)
+    assert store.read("ns", "good") == b"0123"
+    assert not store.has("ns", "torn")
 
 
 def test_a_missing_blob_is_a_key_error(tmp_path: Path) -> None:

@@ -99,6 +99,7 @@ class Sandbox:
         self._server.shutdown()
         self._server.server_close()
         self.world.snapshots.flush()
+        self.world.blobs.close()
         self._server = None
         if self._temporary:
             shutil.rmtree(self.state_dir, ignore_errors=True)

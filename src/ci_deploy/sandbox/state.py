@@ -1,13 +1,12 @@
 """The sandbox's state folder: content-addressed blobs and one JSON snapshot of every API.
 
-Blobs are files of their own (``blobs/<namespace>/<key[:2]>/<key>``), written once and atomically,
-so the snapshot (``state.json``) stays small and can be rewritten often. Saves are coalesced: an
+Blobs live in one append-only pack per namespace (``blobs/<namespace>/pack`` + ``index``), written
+once, so the snapshot (``state.json``) stays small and can be rewritten often. Saves are coalesced: an
 upload of ten thousand files asks for ten thousand saves but writes the snapshot a few times.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 import os
@@ -41,53 +40,103 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 class FileBlobStore(BlobStore):
     """Bytes by (namespace, key) under ``<root>/blobs``. Keys are content hashes, so a key that is
-    already stored is never rewritten. Namespaces may nest with ``/`` (``cloudflare/my-project``)."""
+    already stored is never rewritten. Namespaces may nest with ``/`` (``cloudflare/my-project``).
+
+    Each namespace is one append-only pack file plus an index of ``key offset length`` lines: an
+    upload of thousands of small files costs appends, not thousands of file creations (about 1 ms
+    each on some file systems, which made the sandbox the bottleneck of every benchmark). The index
+    line is written after its bytes, so a crash leaves at most an unindexed tail, ignored on load.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root / "blobs"
         self.root.mkdir(parents=True, exist_ok=True)
-        # Uploads store thousands of small blobs: remember which folders exist and which keys are
-        # stored, so a put is one open/write/rename instead of a dozen file-system calls.
-        self._folders: set[Path] = set()
-        self._stored: set[tuple[str, str]] = set()
-        self._temp_names = itertools.count()
+        self._lock = threading.Lock()
+        self._packs: dict[str, _Pack] = {}
 
-    def path(self, namespace: str, key: str) -> Path:
-        """Where a blob lives; refuses names that could leave the store (``..``, absolute paths)."""
+    def folder(self, namespace: str) -> Path:
+        """A namespace's folder; refuses names that could leave the store (``..``, absolute)."""
         parts = namespace.split("/")
-        if not all(_KEY.match(part) for part in parts) or not _KEY.match(key):
-            raise ValueError(f"bad blob name {namespace!r}/{key!r}")
-        return self.root.joinpath(*parts, key[:2], key)
+        if not all(_KEY.match(part) for part in parts):
+            raise ValueError(f"bad blob namespace {namespace!r}")
+        return self.root.joinpath(*parts)
+
+    def _pack(self, namespace: str) -> _Pack:
+        with self._lock:
+            pack = self._packs.get(namespace)
+            if pack is None:
+                pack = self._packs[namespace] = _Pack(self.folder(namespace))
+            return pack
 
     def put(self, namespace: str, key: str, data: bytes) -> None:
-        if (namespace, key) in self._stored:
-            return
-        target = self.path(namespace, key)
-        folder = target.parent
-        if folder not in self._folders:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._folders.add(folder)
-        if not os.path.exists(target):
-            # A unique temp name in the same folder, then an atomic rename: a reader (or a restart
-            # after a crash) never sees half a blob.
-            temp = f"{target}.tmp-{os.getpid()}-{threading.get_ident()}-{next(self._temp_names)}"
-            try:
-                with open(temp, "wb") as handle:
-                    handle.write(data)
-                os.replace(temp, target)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-        self._stored.add((namespace, key))
+        if not _KEY.match(key):
+            raise ValueError(f"bad blob key {key!r}")
+        self._pack(namespace).append(key, data)
 
     def has(self, namespace: str, key: str) -> bool:
-        return self.path(namespace, key).is_file()
+        return self._pack(namespace).has(key)
 
     def read(self, namespace: str, key: str) -> bytes:
+        return self._pack(namespace).read(key)
+
+    def close(self) -> None:
+        with self._lock:
+            for pack in self._packs.values():
+                pack.close()
+            self._packs.clear()
+
+
+class _Pack:
+    """One namespace's blobs: ``pack`` (the bytes, appended) and ``index`` (where each key is)."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.data_path, self.index_path = folder / "pack", folder / "index"
+        self._lock = threading.Lock()
+        self.index = self._load()
+        self._data = self.data_path.open("ab")
+        self._index = self.index_path.open("a", encoding="ascii")
+
+    def _load(self) -> dict[str, tuple[int, int]]:
+        if not self.index_path.exists():
+            return {}
+        size = self.data_path.stat().st_size if self.data_path.exists() else 0
+        index: dict[str, tuple[int, int]] = {}
+        for line in self.index_path.read_text(encoding="ascii").splitlines():
+            fields = line.split()
+            if len(fields) == 3 and fields[1].isdigit() and fields[2].isdigit():
+                offset, length = int(fields[1]), int(fields[2])
+                if offset + length <= size:
+                    index[fields[0]] = (offset, length)
+        return index
+
+    def has(self, key: str) -> bool:
+        return key in self.index
+
+    def append(self, key: str, data: bytes) -> None:
+        with self._lock:
+            if key in self.index:
+                return
+            offset = self._data.seek(0, os.SEEK_END)
+            self._data.write(data)
+            self._data.flush()
+            self._index.write(f"{key} {offset} {len(data)}\n")
+            self._index.flush()
+            self.index[key] = (offset, len(data))
+
+    def read(self, key: str) -> bytes:
         try:
-            return self.path(namespace, key).read_bytes()
-        except FileNotFoundError:
-            raise KeyError(f"{namespace}/{key}") from None
+            offset, length = self.index[key]
+        except KeyError:
+            raise KeyError(key) from None
+        with self.data_path.open("rb") as handle:
+            handle.seek(offset)
+            return handle.read(length)
+
+    def close(self) -> None:
+        with self._lock:
+            self._data.close()
+            self._index.close()
 
 
 class Snapshots:

@@ -30,7 +30,7 @@ CREATE_ATTEMPTS = 3
 LOOKUP_SETTLE = 2.0
 #: slack for the 1-second resolution of ``Date`` when comparing server timestamps
 CLOCK_SLACK = 2.0
-POLL_FIRST_DELAY = 0.25
+POLL_FIRST_DELAY = 0.1
 POLL_MAX_DELAY = 5.0
 LOG_TAIL_LINES = 30
 
@@ -111,7 +111,7 @@ class DeploymentsApi:
         return newest
 
     def wait(self, result: dict[str, Any], timeout: float) -> dict[str, Any]:
-        """Poll (at once, then backing off 0.25 s -> 5 s) until the deploy stage succeeded;
+        """Poll (at once, then backing off 0.1 s -> 5 s) until the deploy stage succeeded;
         raise DeployFailed with the build log's tail, or DeployTimeout with the last stage."""
         deadline = self._clock() + timeout
         deployment_id = str(result["id"])

@@ -137,7 +137,7 @@ def test_wait_polls_at_once_then_backs_off_until_the_deploy_stage_succeeds(httpx
     clock = Clock()
     result = api_for(clock).wait(deployment("queued", "idle"), timeout=60)
     assert result["latest_stage"]["status"] == "success"
-    assert clock.sleeps == [0.25, 0.5, 1.0]  # the first poll did not wait
+    assert clock.sleeps == [0.1, 0.2, 0.4]  # the first poll did not wait
 
 
 def test_deploy_stage_active_is_never_reported_as_ready(httpx_mock: HTTPXMock) -> None:

@@ -158,6 +158,8 @@ class Site:
     headers_file: str = ""
     redirects_file: str = ""
     config: dict[str, Any] = field(default_factory=dict)
+    #: behind Vercel Deployment Protection (previews) when ``vercel.protection_bypass`` is set
+    protected: bool = False
 
 
 class BlobStore:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -29,23 +30,38 @@ mimetypes.add_type("application/wasm", ".wasm")
 
 class Sites(SiteRegistry):
     """The host table. Hosts are case-insensitive; publishing a host again repoints it (an alias
-    moving to a newer deployment)."""
+    moving to a newer deployment).
 
-    def __init__(self) -> None:
+    Like a real edge, a host can take a while to follow a new publish: for ``propagation()``
+    seconds after it, lookups still answer with what the host served before (nothing at all for
+    a new host), so health checks meet the 404s and stale versions they must ride out."""
+
+    def __init__(self, propagation: Callable[[], float] = lambda: 0.0) -> None:
         self._sites: dict[str, Site] = {}
+        self._previous: dict[str, tuple[Site | None, float]] = {}
+        self._propagation = propagation
         self._lock = threading.Lock()
 
     def publish(self, host: str, site: Site) -> None:
+        host = host.lower().rstrip(".")
         with self._lock:
-            self._sites[host.lower().rstrip(".")] = site
+            current = self._sites.get(host)
+            if current is None or current.deployment_id != site.deployment_id:
+                self._previous[host] = (current, time.monotonic())
+            self._sites[host] = site
 
     def unpublish(self, host: str) -> None:
         with self._lock:
             self._sites.pop(host.lower().rstrip("."), None)
 
     def lookup(self, host: str) -> Site | None:
+        host = host.lower().rstrip(".")
+        delay = self._propagation()
         with self._lock:
-            return self._sites.get(host.lower().rstrip("."))
+            previous = self._previous.get(host)
+            if delay > 0 and previous is not None and time.monotonic() - previous[1] < delay:
+                return previous[0]
+            return self._sites.get(host)
 
     def hosts(self) -> dict[str, str]:
         """Every served host and the deployment behind it (for the control API and the banner)."""

@@ -32,17 +32,18 @@ class Aliases:
         other serves the uploaded tree (below the project's output directory, when one is set).
         """
         uploaded: dict[str, str] = deployment["_files"]
+        preview = deployment.get("target") != "production"
         namespace: str = deployment["_namespace"]
         if deployment.get("_prebuilt"):
             config = {}
             if CONFIG_PATH in uploaded:
                 config = _parse_config(self.ctx.world.blobs.read(namespace, uploaded[CONFIG_PATH]))
             files = {"/" + path: sha for path, sha in uploaded.items() if path.startswith(OUTPUT_PREFIX)}
-            return app.Site(deployment["id"], namespace, files, "vercel", config=config)
+            return app.Site(deployment["id"], namespace, files, "vercel", config=config, protected=preview)
         output = str(deployment.get("_outputDirectory") or "").strip("/")
         prefix = f"{output}/" if output and output != "." else ""
         files = {"/" + path[len(prefix) :]: sha for path, sha in uploaded.items() if path.startswith(prefix)}
-        return app.Site(deployment["id"], namespace, files, "vercel")
+        return app.Site(deployment["id"], namespace, files, "vercel", protected=preview)
 
     def publish_deployment(self, deployment: JsonDict) -> None:
         self.ctx.world.sites.publish(deployment["_host"], self.site(deployment))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ci_deploy.sandbox.app import Api, Request, Response, World
+from ci_deploy.sandbox.app import Api, Request, Response, Site, World
 from ci_deploy.sandbox.control import ControlApi, Counters, LogEntry, RequestLog
 from ci_deploy.sandbox.faults import BUILTIN_KINDS, Fault, FaultPlan, status_response
 from ci_deploy.sandbox.sites import Rules, Sites, not_served, serve
@@ -73,7 +73,7 @@ class SandboxWorld(World):
         self.port = 0
         self.state_dir = state_dir
         self.blobs = FileBlobStore(state_dir)
-        self.sites = Sites()
+        self.sites = Sites(lambda: float(self.setting("sites.propagation_ms", 0) or 0) / 1000)
         self.faults = faults or FaultPlan()
         self.settings: dict[str, Any] = dict(settings or {})
         self.counters = Counters()
@@ -131,9 +131,7 @@ class SandboxWorld(World):
             site = self.sites.lookup(host)
             if site is None:
                 return Target("sites.unknown", lambda r: not_served(r.host), plain_error)
-            return Target(
-                f"sites.{site.rules}", lambda r: serve(r, site, self.blobs, SITE_RULES), plain_error
-            )
+            return Target(f"sites.{site.rules}", lambda r: self._serve_site(r, site), plain_error)
         if _under(request.path, CONTROL_PREFIX):
             route = self.control.router.match(request)
             if route is None:
@@ -143,6 +141,14 @@ class SandboxWorld(World):
         if name not in self.apis:
             return Target(f"{name}.unknown", _not_found(plain_error), plain_error)
         return self._api_target(self.apis[name], request)
+
+    def _serve_site(self, request: Request, site: Site) -> Response:
+        """A site, unless Vercel Deployment Protection (``vercel.protection_bypass`` set) keeps
+        a protected preview from a request without the bypass header, as Vercel answers 401."""
+        secret = self.setting("vercel.protection_bypass", "")
+        if site.protected and secret and request.headers.get("x-vercel-protection-bypass") != secret:
+            return Response.text("Authentication Required\n", 401)
+        return serve(request, site, self.blobs, SITE_RULES)
 
     def _api_target(self, api: Api, request: Request) -> Target:
         route = api.router.match(request)

@@ -49,7 +49,7 @@ def test_a_site_that_404s_while_the_edge_catches_up_passes_once_it_serves(
     assert result.code == 0, result.stdout + result.stderr
     assert result.outputs["health"] == "passed"
     site_requests = [e for e in sandbox.log() if e.endpoint.startswith("sites") and e.path == "/"]
-    assert [e.status for e in site_requests][0] == 404 and site_requests[-1].status == 200
+    assert site_requests[0].status == 404 and site_requests[-1].status == 200
 
 
 def test_a_production_deploy_whose_root_fails_is_rolled_back_to_the_previous_one(

@@ -36,38 +36,56 @@ def workflow_run_event(event: str, branch: str) -> dict[str, Any]:
     }
 
 
-# event name, payload, GITHUB_REF, extra inputs, expected environment, expected branch ("" = any)
+def pr(action: str = "opened", head_ref: str = "feat/a", number: int = 1) -> dict[str, Any]:
+    return pull_request_event(number, sha=SHA, head_ref=head_ref, action=action)
+
+
+PR_REF = "refs/pull/1/merge"
+MAIN = "refs/heads/main"
+# id, event name, payload, GITHUB_REF, extra inputs, expected environment, expected branch ("" = any)
 EVENTS: list[tuple[str, str, dict[str, Any], str, dict[str, str], str, str]] = [
-    ("pr opened", "pull_request", pull_request_event(1, sha=SHA, head_ref="feat/a"), "refs/pull/1/merge", {},
-     "preview", "feat/a"),
-    ("pr synchronize", "pull_request", pull_request_event(1, sha=SHA, head_ref="feat/a", action="synchronize"),
-     "refs/pull/1/merge", {}, "preview", "feat/a"),
-    ("pr reopened", "pull_request", pull_request_event(1, sha=SHA, head_ref="feat/a", action="reopened"),
-     "refs/pull/1/merge", {}, "preview", "feat/a"),
-    ("pr ready", "pull_request", pull_request_event(1, sha=SHA, head_ref="feat/a", action="ready_for_review"),
-     "refs/pull/1/merge", {}, "preview", "feat/a"),
-    ("pr labeled", "pull_request", pull_request_event(1, sha=SHA, head_ref="feat/a", action="labeled"),
-     "refs/pull/1/merge", {}, "preview", "feat/a"),
-    ("pr head named main", "pull_request", pull_request_event(4, sha=SHA, head_ref="main"), "refs/pull/4/merge",
-     {}, "preview", "pr-4"),
-    ("pr target", "pull_request_target", pull_request_event(2, sha=SHA, head_ref="fix"), "refs/heads/main", {},
-     "preview", "fix"),
-    ("push to main", "push", push_event("refs/heads/main", SHA), "refs/heads/main", {}, "production", "main"),
-    ("push to branch", "push", push_event("refs/heads/topic", SHA), "refs/heads/topic", {}, "preview", "topic"),
+    ("pr opened", "pull_request", pr(), PR_REF, {}, "preview", "feat/a"),
+    ("pr synchronize", "pull_request", pr("synchronize"), PR_REF, {}, "preview", "feat/a"),
+    ("pr reopened", "pull_request", pr("reopened"), PR_REF, {}, "preview", "feat/a"),
+    ("pr ready", "pull_request", pr("ready_for_review"), PR_REF, {}, "preview", "feat/a"),
+    ("pr labeled", "pull_request", pr("labeled"), PR_REF, {}, "preview", "feat/a"),
+    ("pr head named main", "pull_request", pr(head_ref="main", number=4), PR_REF, {}, "preview", "pr-4"),
+    ("pr target", "pull_request_target", pr(head_ref="fix", number=2), MAIN, {}, "preview", "fix"),
+    ("push to main", "push", push_event(MAIN, SHA), MAIN, {}, "production", "main"),
+    (
+        "push to branch",
+        "push",
+        push_event("refs/heads/topic", SHA),
+        "refs/heads/topic",
+        {},
+        "preview",
+        "topic",
+    ),
     ("push of a tag", "push", push_event("refs/tags/v1.0.0", SHA), "refs/tags/v1.0.0", {}, "production", ""),
     ("release", "release", release_event(), "refs/tags/v2.0.0", {}, "production", ""),
-    ("dispatch on main", "workflow_dispatch", {"ref": "refs/heads/main", "inputs": {}}, "refs/heads/main", {},
-     "production", "main"),
-    ("dispatch on branch", "workflow_dispatch", {"ref": "refs/heads/x", "inputs": {}}, "refs/heads/x", {},
-     "preview", "x"),
-    ("workflow_run of a PR", "workflow_run", workflow_run_event("pull_request", "feat/b"), "refs/heads/main",
-     {"pr-number": "12"}, "preview", "feat/b"),
-    ("workflow_run of a push to main", "workflow_run", workflow_run_event("push", "main"), "refs/heads/main", {},
-     "production", "main"),
-    ("schedule", "schedule", {"schedule": "0 0 * * *"}, "refs/heads/main", {}, "production", "main"),
-    ("explicit preview", "push", push_event("refs/heads/main", SHA), "refs/heads/main",
-     {"environment": "preview"}, "preview", ""),
-]  # fmt: skip
+    ("dispatch on main", "workflow_dispatch", {"ref": MAIN, "inputs": {}}, MAIN, {}, "production", "main"),
+    ("dispatch on branch", "workflow_dispatch", {"ref": "refs/heads/x"}, "refs/heads/x", {}, "preview", "x"),
+    (
+        "workflow_run of a PR",
+        "workflow_run",
+        workflow_run_event("pull_request", "feat/b"),
+        MAIN,
+        {"pr-number": "12"},
+        "preview",
+        "feat/b",
+    ),
+    (
+        "workflow_run of a push",
+        "workflow_run",
+        workflow_run_event("push", "main"),
+        MAIN,
+        {},
+        "production",
+        "main",
+    ),
+    ("schedule", "schedule", {"schedule": "0 0 * * *"}, MAIN, {}, "production", "main"),
+    ("explicit preview", "push", push_event(MAIN, SHA), MAIN, {"environment": "preview"}, "preview", ""),
+]
 
 
 @pytest.mark.parametrize(

@@ -208,9 +208,7 @@ def banner(sandbox: Sandbox) -> list[str]:
     return lines
 
 
-def run_foreground(
-    sandbox: Sandbox, out: TextIO | None = None, stop: threading.Event | None = None
-) -> None:
+def run_foreground(sandbox: Sandbox, out: TextIO | None = None, stop: threading.Event | None = None) -> None:
     """Start ``sandbox`` and serve until Ctrl-C or SIGTERM (or ``stop`` is set), printing the
     settings first; state is saved on the way out. (Built by the caller, so a bad ``--fault`` or
     ``--set`` is reported before anything starts.)"""

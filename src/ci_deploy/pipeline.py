@@ -111,6 +111,8 @@ def _deploy(
     if deployment.state != "ready":
         log.info("Not waiting for the deployment (wait: false); health checks skipped")
         return HealthOutcome(None)
+    if not session.settings.health_check:
+        return HealthOutcome(None)
     with runner.group("Health checks"):
         health = run_health_checks(session, platform, deployment, outcome.url)
     outcome.health = "skipped" if health.result is None else ("passed" if health.passed else "failed")

@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 import socket
 import struct
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from ci_deploy.sandbox.app import Request, Response
 from ci_deploy.sandbox.world import SandboxWorld
@@ -38,6 +40,14 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         super().__init__((host, port), SandboxHandler)
         self.world = world
         world.port = self.server_address[1]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (the vercel CLI closing its event stream, a health
+        check timing out) is normal traffic, not a traceback on stderr; anything else is logged."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return
+        log.exception("sandbox: error while serving %s", client_address)
 
 
 class SandboxHandler(BaseHTTPRequestHandler):

@@ -81,21 +81,6 @@ def test_ready_only_when_the_deploy_stage_succeeded() -> None:
     assert model.has_failed({"latest_stage": {"name": "deploy", "status": "canceled"}})
 
 
-@pytest.mark.parametrize(
-    ("host", "like", "url"),
-    [
-        ("site.pages.dev", "https://abc.site.pages.dev", "https://site.pages.dev"),
-        ("site.pages.localhost", "http://abc.site.pages.localhost:8788", "http://site.pages.localhost:8788"),
-        ("www.example.com:8443", "https://abc.site.pages.dev", "https://www.example.com"),
-        ("https://site.pages.dev/", "https://x.site.pages.dev", "https://site.pages.dev"),
-    ],
-)
-def test_site_url_uses_http_and_the_deployment_port_only_for_localhost(
-    host: str, like: str, url: str
-) -> None:
-    assert model.site_url(host, like) == url
-
-
 def test_own_deployment_matches_branch_commit_and_creation_time() -> None:
     mine = {
         "deployment_trigger": {"metadata": {"branch": "b", "commit_hash": "c"}},

@@ -4,28 +4,10 @@ from __future__ import annotations
 
 from ci_deploy.platforms.vercel_urls import (
     branch_alias,
-    host_url,
     production_alias,
     slug_branch,
     to_deployment,
 )
-
-
-def test_a_real_host_is_https_without_a_port() -> None:
-    assert host_url("web-abc123def-acme.vercel.app") == "https://web-abc123def-acme.vercel.app"
-    assert host_url("example.com:8443") == "https://example.com"
-
-
-def test_a_sandbox_host_keeps_its_own_port_over_http() -> None:
-    assert host_url("p-abc.vercel.localhost:8123") == "http://p-abc.vercel.localhost:8123"
-
-
-def test_a_sandbox_alias_gets_the_port_of_the_deployment_url() -> None:
-    own = "p-abc.vercel.localhost:8123"
-    assert host_url("web.vercel.localhost", own) == "http://web.vercel.localhost:8123"
-    assert host_url("pr-7.preview.localhost", "http://p-abc.vercel.localhost:8123") == (
-        "http://pr-7.preview.localhost:8123"
-    )
 
 
 def test_the_production_url_is_the_project_vercel_app_alias() -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ci_deploy.platforms.base import Deployment, DomainStatus
+from ci_deploy.urls import site_url
 
 Health = Literal["passed", "failed", "skipped"]
 
@@ -74,17 +75,6 @@ def live_url(outcome: Outcome, preview_alias: str = "") -> str:
     if deployment.environment == "production":
         active = [d for d in outcome.domains if d.status == "active"]
         if active:
-            return _domain_url(active[0].name, deployment.url)
+            return site_url(active[0].name, deployment.url)
         return deployment.production_url or deployment.url
     return preview_alias or deployment.alias_url or deployment.url
-
-
-def _domain_url(host: str, deployment_url: str) -> str:
-    """A custom domain as a URL: a ``.localhost`` host (the sandbox) is ``http://`` with the port
-    of the deployment's own URL; any other host is ``https://`` without a port."""
-    from urllib.parse import urlsplit
-
-    if host == "localhost" or host.endswith(".localhost"):
-        port = urlsplit(deployment_url).port
-        return f"http://{host}:{port}" if port else f"http://{host}"
-    return f"https://{host}"

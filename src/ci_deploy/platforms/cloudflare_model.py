@@ -18,6 +18,7 @@ from typing import Any
 
 from ci_deploy.artifact import ArtifactFile
 from ci_deploy.platforms.base import Deployment, DeployRequest, Environment
+from ci_deploy.urls import site_url
 
 COMMIT_MESSAGE_BYTES = 384
 ALIAS_LABEL_LENGTH = 28
@@ -120,16 +121,6 @@ def host_of(url_or_host: str) -> str:
     """The host (with any port) of a URL, or the value itself when it is a bare host."""
     rest = url_or_host.split("://", 1)[-1]
     return rest.split("/", 1)[0]
-
-
-def site_url(host: str, like_url: str) -> str:
-    """The URL for ``host``: a ``.localhost`` host (the sandbox) is ``http://`` with the port
-    of ``like_url`` (the deployment's own URL); any other host is ``https://`` with no port."""
-    name, _, own_port = host_of(host).partition(":")
-    if name == "localhost" or name.endswith(".localhost"):
-        port = host_of(like_url).partition(":")[2] or own_port
-        return f"http://{name}:{port}" if port else f"http://{name}"
-    return f"https://{name}"
 
 
 def inspect_url(account: str, project: str, deployment_id: str) -> str:

@@ -44,6 +44,7 @@ from ci_deploy.platforms.cloudflare_project import (
     missing_project,
 )
 from ci_deploy.platforms.cloudflare_upload import AssetUploader, distinct_assets
+from ci_deploy.urls import site_url
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages")
 
@@ -233,7 +234,7 @@ class CloudflarePages:
     def assign_preview_domain(self, deployment: Deployment, host: str) -> str:
         target = model.host_of(deployment.alias_url or deployment.url).partition(":")[0]
         self._domains().point_preview(host, target)
-        return model.site_url(host, deployment.url)
+        return site_url(host, deployment.url)
 
     def remove_preview_domain(self, host: str) -> None:
         self._domains().unpoint_preview(host)

@@ -40,8 +40,9 @@ from ci_deploy.platforms.vercel_project import (
     resolve_scope,
     with_current_aliases,
 )
-from ci_deploy.platforms.vercel_urls import host_url, slug_branch, to_deployment
+from ci_deploy.platforms.vercel_urls import slug_branch, to_deployment
 from ci_deploy.platforms.vercel_wait import wait_until_ready
+from ci_deploy.urls import site_url
 
 log = logging.getLogger("ci_deploy.platforms.vercel")
 
@@ -186,7 +187,7 @@ class Vercel:
                 input_name="preview-domain",
             ) from exc
         alias = str(body.get("alias") or host) if isinstance(body, dict) else host
-        return host_url(alias, deployment.url)
+        return site_url(alias, deployment.url)
 
     def remove_preview_domain(self, host: str) -> None:
         try:

@@ -13,38 +13,21 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from ci_deploy.http import is_loopback_name
 from ci_deploy.platforms.base import Deployment
+from ci_deploy.urls import site_url, split_host
 
 PRODUCTION_SUFFIXES = (".vercel.app", ".vercel.localhost")
-
-
-def _split(host: str) -> tuple[str, str]:
-    """``host[:port]`` -> (host, port or "")."""
-    host = host.strip().removeprefix("https://").removeprefix("http://").split("/", 1)[0]
-    name, sep, port = host.rpartition(":")
-    return (name, port) if sep and port.isdigit() else (host, "")
-
-
-def host_url(host: str, own_url: str = "") -> str:
-    """The URL that opens ``host``: sandbox hosts get ``http://`` and a port (their own, else the
-    one of ``own_url``, the deployment's ``url`` field); real hosts ``https://`` without a port."""
-    name, port = _split(host)
-    if not is_loopback_name(name):
-        return f"https://{name}"
-    port = port or _split(own_url)[1]
-    return f"http://{name}:{port}" if port else f"http://{name}"
 
 
 def production_alias(aliases: list[str], project_name: str) -> str:
     """The ``<project>.vercel.app`` entry (``.vercel.localhost`` in the sandbox), or ""."""
     wanted = {project_name.lower() + suffix for suffix in PRODUCTION_SUFFIXES}
-    return next((a for a in aliases if _split(a)[0].lower() in wanted), "")
+    return next((a for a in aliases if split_host(a)[0].lower() in wanted), "")
 
 
 def branch_alias(aliases: list[str]) -> str:
     """The git-branch alias Vercel assigned (``<project>-git-<branch>-<scope>...``), or ""."""
-    return next((a for a in aliases if "-git-" in _split(a)[0]), "")
+    return next((a for a in aliases if "-git-" in split_host(a)[0]), "")
 
 
 def slug_branch(branch: str) -> str:
@@ -84,10 +67,10 @@ def to_deployment(
     ready = (data.get("readyState") or data.get("state")) == "READY"
     return Deployment(
         id=str(data.get("id") or data.get("uid") or ""),
-        url=host_url(own) if own else "",
+        url=site_url(own) if own else "",
         environment="production" if production else "preview",
         inspect_url=str(data.get("inspectorUrl") or ""),
-        alias_url=host_url(branch, own) if branch else "",
+        alias_url=site_url(branch, own) if branch else "",
         production_url=_production_url(aliases, project_name, own) if production else "",
         state="ready" if ready else "building",
         branch=str(meta.get("githubCommitRef") or ""),
@@ -101,4 +84,4 @@ def to_deployment(
 
 def _production_url(aliases: list[str], project_name: str, own: str) -> str:
     alias = production_alias(aliases, project_name)
-    return host_url(alias, own) if alias else ""
+    return site_url(alias, own) if alias else ""

@@ -9,7 +9,6 @@ parser written the way the runner parses heredoc file commands.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,29 +24,35 @@ REPOSITORY = "acme/shop"
 RUN_ID = 4242
 
 
-def parse_file_command(text: str) -> dict[str, str]:
-    """``name<<DELIM\\nvalue\\nDELIM`` blocks (and legacy ``name=value`` lines), as the runner does."""
-    values: dict[str, str] = {}
+def parse_github_output(text: str) -> dict[str, str]:
+    """A port of the runner's file-command parser (SetOutputFileCommand / EnvFileKeyValuePairs):
+    ``name=value`` on one line, or ``name<<DELIM`` then lines up to a line equal to ``DELIM``."""
     lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    result: dict[str, str] = {}
     index = 0
     while index < len(lines):
         line = lines[index]
         index += 1
         if not line:
             continue
-        heredoc = re.fullmatch(r"([^=<]+)<<(.+)", line)
-        if heredoc:
-            name, delimiter = heredoc.groups()
-            body: list[str] = []
-            while lines[index] != delimiter:
-                body.append(lines[index])
-                index += 1
+        equals, heredoc = line.find("="), line.find("<<")
+        if equals >= 0 and (heredoc < 0 or equals < heredoc):
+            result[line[:equals]] = line[equals + 1 :]
+            continue
+        assert heredoc > 0, f"invalid line {line!r}"
+        name, delimiter = line[:heredoc], line[heredoc + 2 :]
+        body: list[str] = []
+        while True:
+            assert index < len(lines), f"heredoc for {name!r} is never closed"
+            current = lines[index]
             index += 1
-            values[name] = "\n".join(body)
-        else:
-            name, _, value = line.partition("=")
-            values[name] = value
-    return values
+            if current == delimiter:
+                break
+            body.append(current)
+        result[name] = "\n".join(body)
+    return result
 
 
 @dataclass
@@ -123,7 +128,7 @@ def run_action(
     captured = capsys.readouterr()
     return ActionResult(
         code,
-        parse_file_command(output_path.read_text()),
+        parse_github_output(output_path.read_text()),
         summary_path.read_text(),
         captured.out,
         captured.err,

@@ -7,40 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from action_harness import parse_github_output
 
 from ci_deploy import redaction, runner
 from ci_deploy.runner import Runner, escape_data, escape_property, format_output, input_variable
-
-
-def parse_github_output(text: str) -> dict[str, str]:
-    """A port of the runner's file-command parser (SetOutputFileCommand / EnvFileKeyValuePairs):
-    ``name=value`` on one line, or ``name<<DELIM`` then lines up to a line equal to ``DELIM``."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    result: dict[str, str] = {}
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        index += 1
-        if not line:
-            continue
-        equals, heredoc = line.find("="), line.find("<<")
-        if equals >= 0 and (heredoc < 0 or equals < heredoc):
-            result[line[:equals]] = line[equals + 1 :]
-            continue
-        assert heredoc > 0, f"invalid line {line!r}"
-        name, delimiter = line[:heredoc], line[heredoc + 2 :]
-        body: list[str] = []
-        while True:
-            assert index < len(lines), f"heredoc for {name!r} is never closed"
-            current = lines[index]
-            index += 1
-            if current == delimiter:
-                break
-            body.append(current)
-        result[name] = "\n".join(body)
-    return result
 
 
 def unescape_data(value: str) -> str:

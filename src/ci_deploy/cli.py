@@ -120,7 +120,8 @@ def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
         return _deploy_into_sandbox(args, inputs, env)
     from ci_deploy.run import run
 
-    return _guarded(lambda: run(inputs, env), env)
+    operation = f"domains-{args.action}" if args.subcommand == "domains" else None
+    return _guarded(lambda: run(inputs, env, operation=operation), env)
 
 
 def _cli_inputs(args: argparse.Namespace) -> dict[str, str]:
@@ -131,10 +132,8 @@ def _cli_inputs(args: argparse.Namespace) -> dict[str, str]:
         inputs["dry-run"] = "true"
     if args.subcommand in ("cleanup", "rollback", "promote"):
         inputs["command"] = args.subcommand
-    if args.subcommand == "domains":
-        inputs["command"] = f"domains-{args.action}"
-        if args.domain_names:
-            inputs["domains"] = "\n".join(args.domain_names)
+    if args.subcommand == "domains" and args.domain_names:
+        inputs["domains"] = "\n".join(args.domain_names)
     return inputs
 
 

@@ -24,8 +24,9 @@ from ci_deploy.session import Session
 log = logging.getLogger("ci_deploy.run")
 
 
-def run(inputs: Mapping[str, str], environ: Mapping[str, str]) -> int:
-    """Validate, decide, act; returns 0, or raises the CiDeployError that says what failed."""
+def run(inputs: Mapping[str, str], environ: Mapping[str, str], *, operation: str | None = None) -> int:
+    """Validate, decide, act; returns 0, or raises the CiDeployError that says what failed.
+    ``operation`` names a command-line-only operation (``domains-add``, ``domains-status``)."""
     _mask(*(inputs.get(name, "") for name, spec in INPUTS.items() if spec.secret))
     settings = settings_from_inputs(inputs, environ)
     _mask(settings.token, settings.github_token, settings.vercel_protection_bypass or "")
@@ -46,7 +47,7 @@ def run(inputs: Mapping[str, str], environ: Mapping[str, str]) -> int:
         runner.set_outputs(outcome.outputs())
         return 0
     try:
-        return _dispatch(session, outcome)
+        return _dispatch(session, outcome, operation)
     except CiDeployError as error:
         runner.append_summary(
             render_summary(session.facts(outcome, "failed", error=str(error), hint=error.details))
@@ -65,7 +66,7 @@ def _mask(*secrets: str) -> None:
             runner.mask(secret)
 
 
-def _dispatch(session: Session, outcome: Outcome) -> int:
+def _dispatch(session: Session, outcome: Outcome, operation: str | None) -> int:
     settings, target = session.settings, session.target
     if settings.dry_run and _command(settings, target.command) == "cleanup":
         print(f"Plan (dry run: nothing is changed)\n  cleanup       the previews of PR #{target.pr_number}")
@@ -76,7 +77,7 @@ def _dispatch(session: Session, outcome: Outcome) -> int:
         plan = dry_run(session, outcome)
         runner.append_summary(render_summary(_planned(session, outcome, plan)))
         return 0
-    command = _command(settings, target.command)
+    command = operation or _command(settings, target.command)
     if command == "cleanup":
         from ci_deploy.operations import cleanup
 

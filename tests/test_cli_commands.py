@@ -129,7 +129,7 @@ def test_a_required_env_var_missing_everywhere_fails_before_any_upload(
 ) -> None:
     environ = cloudflare_env(sandbox)
     site = make_site(tmp_path / "dist")
-    code, out, err = run(
+    code, _out, err = run(
         capsys, environ, "deploy", str(site), "--platform", "cloudflare-pages", "--project", "cli-site",
         "--env-required", "DATABASE_URL",
     )  # fmt: skip

@@ -172,6 +172,40 @@ def test_status_poll_survives_a_failing_get(httpx_mock: HTTPXMock) -> None:
     assert api_for(Clock()).wait(deployment("queued", "idle"), timeout=600)["id"] == "dep-1"
 
 
+def test_status_checks_failing_until_the_timeout_are_reported_with_their_reason(
+    httpx_mock: HTTPXMock,
+) -> None:
+    body = {"success": False, "errors": [{"code": 8000000, "message": "An unknown error occurred"}]}
+    httpx_mock.add_response(url=f"{DEPLOYMENTS}/dep-1", status_code=502, json=body, is_reusable=True)
+    clock = Clock()
+    with pytest.raises(DeployTimeout, match=r"last status check failed: An unknown error .*\(HTTP 502\)"):
+        api_for(clock).wait(deployment("deploy", "active"), timeout=10)
+
+
+def test_a_rate_limited_status_check_is_tried_again_within_the_wait(httpx_mock: HTTPXMock) -> None:
+    url = f"{DEPLOYMENTS}/dep-1"
+    limited = {"success": False, "errors": [{"code": 971, "message": "Please wait"}]}
+    for _ in range(7):  # more than one request's retry budget
+        httpx_mock.add_response(url=url, status_code=429, headers={"Retry-After": "1"}, json=limited)
+    httpx_mock.add_response(url=url, json=ok(deployment()))
+    assert api_for(Clock()).wait(deployment("queued", "idle"), timeout=600)["id"] == "dep-1"
+
+
+def test_a_retry_after_longer_than_the_wait_is_not_slept_through(httpx_mock: HTTPXMock) -> None:
+    busy = {"success": False, "errors": [{"code": 8000000, "message": "busy"}]}
+    httpx_mock.add_response(
+        url=f"{DEPLOYMENTS}/dep-1",
+        status_code=503,
+        headers={"Retry-After": "60"},
+        json=busy,
+        is_reusable=True,
+    )
+    clock = Clock()
+    with pytest.raises(DeployTimeout, match="HTTP 503"):
+        api_for(clock).wait(deployment("deploy", "active"), timeout=10)
+    assert max(clock.sleeps) <= 10
+
+
 def test_delete_forces_aliased_deployments_and_accepts_gone_ones(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(method="DELETE", url=f"{DEPLOYMENTS}/dep-1?force=true", json=ok(None))
     httpx_mock.add_response(

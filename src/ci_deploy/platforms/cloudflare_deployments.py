@@ -50,8 +50,9 @@ class DeploymentsApi:
         self._path = f"accounts/{account}/pages/projects/{project}/deployments"
         self._clock = clock
 
-    def get(self, deployment_id: str) -> dict[str, Any]:
-        return dict(self._api.call("GET", f"{self._path}/{deployment_id}"))
+    def get(self, deployment_id: str, *, deadline: float | None = None) -> dict[str, Any]:
+        """One deployment; ``deadline`` (``time.monotonic()``) bounds the transport's retries."""
+        return dict(self._api.call("GET", f"{self._path}/{deployment_id}", deadline=deadline))
 
     def listing(self, environment: str | None = None) -> Iterator[dict[str, Any]]:
         """Deployments newest first, page by page as the caller iterates."""
@@ -112,10 +113,13 @@ class DeploymentsApi:
 
     def wait(self, result: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Poll (at once, then backing off 0.1 s -> 5 s) until the deploy stage succeeded;
-        raise DeployFailed with the build log's tail, or DeployTimeout with the last stage."""
+        raise DeployFailed with the build log's tail, or DeployTimeout with the last stage and,
+        when status checks kept failing, why the last one did."""
         deadline = self._clock() + timeout
+        # The transport's own retries (and any Retry-After) stop at the same bound, in its clock.
+        transport_deadline = time.monotonic() + timeout
         deployment_id = str(result["id"])
-        delay, polls = POLL_FIRST_DELAY, 0
+        delay, polls, failed = POLL_FIRST_DELAY, 0, ""
         while True:
             if model.has_failed(result):
                 raise self._failure(deployment_id, result)
@@ -124,9 +128,11 @@ class DeploymentsApi:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 name, status = model.stage(result)
+                why = f"; the last status check failed: {failed}" if failed else ""
                 raise DeployTimeout(
                     f"deployment {deployment_id} was not ready within {timeout:g}s "
-                    f"(last seen stage: {name} {status}); raise 'timeout' or check the Cloudflare dashboard",
+                    f"(last seen stage: {name} {status}{why}); raise 'timeout' or check the Cloudflare "
+                    "dashboard",
                     input_name="timeout",
                 )
             if polls:
@@ -134,13 +140,15 @@ class DeploymentsApi:
                 delay = min(delay * 2, POLL_MAX_DELAY)
             polls += 1
             try:
-                result = self.get(deployment_id)
+                result, failed = self.get(deployment_id, deadline=transport_deadline), ""
             except CloudflareApiError as exc:
-                if exc.status is not None and exc.status < 500:
+                if exc.status is not None and exc.status < 500 and exc.status != 429:
                     raise
-                log.info("Status check failed (%s); trying again", exc.message)
+                failed = exc.message
+                log.info("Status check failed (%s); trying again", failed)
             except httpx.TransportError as exc:
-                log.info("Status check failed (%s); trying again", type(exc).__name__)
+                failed = f"{type(exc).__name__}: {exc}"
+                log.info("Status check failed (%s); trying again", failed)
 
     def _failure(self, deployment_id: str, result: Mapping[str, Any]) -> DeployFailed:
         name, status = model.stage(result)

@@ -13,7 +13,7 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
 from ci_deploy.platforms.cloudflare_api import CloudflareApi
-from ci_deploy.platforms.cloudflare_deployments import DeploymentsApi
+from ci_deploy.platforms.cloudflare_deployments import DeploymentsApi, build_error
 
 BASE = "https://api.test/client/v4"
 DEPLOYMENTS = f"{BASE}/accounts/acc/pages/projects/site/deployments"
@@ -159,9 +159,22 @@ def test_failure_raises_with_the_tail_of_the_build_log(httpx_mock: HTTPXMock) ->
             {"total": 2, "data": [{"ts": "t", "line": "Starting"}, {"ts": "t", "line": "Error: no space"}]}
         ),
     )
-    with pytest.raises(DeployFailed, match="failure at stage 'deploy'") as caught:
+    with pytest.raises(DeployFailed, match=r"failure at stage 'deploy': Error: no space$") as caught:
         api_for(Clock()).wait(deployment("queued", "idle"), timeout=60)
     assert caught.value.details.endswith("Error: no space")
+
+
+@pytest.mark.parametrize(
+    ("tail", "line"),
+    [
+        ("Starting\nError: no space\nCleaning up", "Error: no space"),
+        ("Starting\nDeploy failed: quota\n", "Deploy failed: quota"),
+        ("Starting\nDone", "Done"),
+        ("", "(no build log)"),
+    ],
+)
+def test_the_build_error_is_the_last_line_naming_an_error(tail: str, line: str) -> None:
+    assert build_error(tail) == line
 
 
 def test_status_poll_survives_a_failing_get(httpx_mock: HTTPXMock) -> None:

@@ -152,9 +152,11 @@ class DeploymentsApi:
 
     def _failure(self, deployment_id: str, result: Mapping[str, Any]) -> DeployFailed:
         name, status = model.stage(result)
+        tail = self.log_tail(deployment_id)
         return DeployFailed(
-            f"Cloudflare Pages reports deployment {deployment_id} {status} at stage '{name}'",
-            details=self.log_tail(deployment_id),
+            f"Cloudflare Pages reports deployment {deployment_id} {status} at stage '{name}': "
+            f"{build_error(tail)}",
+            details=tail,
         )
 
     def log_tail(self, deployment_id: str) -> str:
@@ -181,6 +183,14 @@ class DeploymentsApi:
     def rollback(self, deployment_id: str) -> Any:
         """Make an earlier production deployment live (what it returns is unverified)."""
         return self._api.call("POST", f"{self._path}/{deployment_id}/rollback")
+
+
+def build_error(log_tail: str) -> str:
+    """The line of a build log that says why it failed: the last one naming an error, else the
+    last line — so the one-line message carries the reason, not only the details."""
+    lines = [line.strip() for line in log_tail.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower() or "fail" in line.lower()]
+    return (errors or lines or ["(no build log)"])[-1]
 
 
 def _created(deployment: Mapping[str, Any]) -> float:

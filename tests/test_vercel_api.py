@@ -34,6 +34,12 @@ def test_error_from_a_non_json_body_names_the_status() -> None:
     assert error.missing == []
 
 
+def test_error_from_a_gateway_html_page_is_one_line_naming_its_title() -> None:
+    page = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body>502</body></html>\n"
+    error = error_from(502, page)
+    assert error.message == "HTTP 502: 502 Bad Gateway (an HTML page, not the API's JSON)"
+
+
 def test_error_from_reads_the_invalid_token_flag() -> None:
     assert error_from(
         403, {"error": {"code": "forbidden", "message": "x", "invalidToken": True}}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -65,10 +66,20 @@ def error_from(status: int, body: Any) -> VercelApiError:
         extra = {k: v for k, v in envelope.items() if k not in ("code", "message")}
     else:
         code = f"http_{status}"
-        text = body if isinstance(body, str) else ""
-        message = f"HTTP {status}" + (f": {text[:200]}" if text else "")
+        text = page_summary(body) if isinstance(body, str) else ""
+        message = f"HTTP {status}" + (f": {text}" if text else "")
         extra = {}
     return VercelApiError(redaction.redact(message), status=status, code=code, extra=extra)
+
+
+def page_summary(text: str, limit: int = 200) -> str:
+    """One line for a body that is not JSON: an HTML page (a gateway's error page) by its
+    ``<title>``, else the text's first line - never a page of markup in a one-line error."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title and title.group(1).strip():
+        return f"{' '.join(title.group(1).split())} (an HTML page, not the API's JSON)"[:limit]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0][:limit] if lines else ""
 
 
 def interpret(status: int, content: bytes) -> Any:

@@ -188,7 +188,10 @@ def test_endless_5xx_on_create_ends_with_vercels_own_error(
     for _ in range(CREATE_ATTEMPTS):
         httpx_mock.add_response(method="POST", url=CREATE, status_code=500, json=failure)
         httpx_mock.add_response(method="GET", url=LIST, json={"deployments": []})
-    with pytest.raises(VercelApiError, match="unexpected error") as caught:
+    with pytest.raises(
+        VercelApiError,
+        match=r"^creating the Vercel deployment failed: An unexpected error occurred \(HTTP 500\)$",
+    ) as caught:
         create_with_uploads(api, body, create_query(prebuilt=False), entries, NOW_MS)
     assert caught.value.exit_code == 1
 
@@ -199,5 +202,7 @@ def test_a_bad_request_on_create_is_not_retried(
     body = body_for(entries)
     error = {"error": {"code": "bad_request", "message": "Invalid request: `name` is bad"}}
     httpx_mock.add_response(method="POST", url=CREATE, status_code=400, json=error)
-    with pytest.raises(PlatformError, match="name"):
+    with pytest.raises(
+        PlatformError, match=r"deployment failed: Invalid request: `name` is bad \(HTTP 400\)$"
+    ):
         create_with_uploads(api, body, create_query(prebuilt=False), entries, NOW_MS)

@@ -109,7 +109,7 @@ def test_an_upload_refused_after_retries_names_the_file(
         status_code=400,
         json={"error": {"code": "bad_request", "message": "File digest missing"}},
     )
-    with pytest.raises(PlatformError, match=r"assets/app\.js.*File digest missing"):
+    with pytest.raises(PlatformError, match=r"assets/app\.js.*File digest missing \(HTTP 400\)$"):
         upload_missing(api, {e.sha: e}, [e.sha])
 
 

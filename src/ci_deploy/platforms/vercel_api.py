@@ -46,6 +46,12 @@ class VercelApiError(PlatformError):
     def invalid_token(self) -> bool:
         return bool(self.extra.get("invalidToken") or self.extra.get("missingToken"))
 
+    @property
+    def described(self) -> str:
+        """The message with the HTTP status, for a one-line error ("rate limited (HTTP 429)")."""
+        status = f"HTTP {self.status}"
+        return self.message if status in self.message else f"{self.message} ({status})"
+
 
 def parse_body(content: bytes) -> Any:
     """The JSON of a response body; None for an empty body, the text for a non-JSON one."""

@@ -152,7 +152,12 @@ def create_with_uploads(
             return create_once(api, body, query, since_ms), UploadResult(files, size)
         except VercelApiError as exc:
             if exc.code != "missing_files" or not exc.missing:
-                raise
+                raise VercelApiError(
+                    f"creating the Vercel deployment failed: {exc.described}",
+                    status=exc.status or 0,
+                    code=str(exc.code),
+                    extra=exc.extra,
+                ) from exc
             result = upload_missing(api, by_sha, exc.missing)
             files, size = files + result.files, size + result.bytes
     raise PlatformError(f"Vercel still reports missing files after {MISSING_ROUNDS} upload rounds")

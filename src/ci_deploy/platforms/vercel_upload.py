@@ -51,7 +51,7 @@ def upload_one(api: VercelApi, entry: FileEntry) -> None:
         interpret(response.status_code, response.content)
     except VercelApiError as exc:
         raise PlatformError(
-            f"uploading {entry.path} to Vercel failed: {exc.message}", status=exc.status, code=exc.code
+            f"uploading {entry.path} to Vercel failed: {exc.described}", status=exc.status, code=exc.code
         ) from exc
 
 

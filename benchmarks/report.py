@@ -149,7 +149,7 @@ def platform_table(summaries: Mapping[Key, Summary], ctx: Context, platform: str
                     size(summary.bytes_uploaded),
                     num(summary.rss_mb, "{:.0f}"),
                     f"{bound:.2f} ({rounds} rounds)" if tool == "ci-deploy" else "",
-                    num(summary.wall_s / bound, "{:.1f}×"),
+                    num(summary.wall_s / bound, "{:.1f}×") if bound > 0 else "–",
                 )
             )
     headers = ("case", "tool", "ok runs", "wall s", "× official", "requests", "seq. rounds")

@@ -35,6 +35,7 @@ from ci_deploy.sandbox.runtime import Sandbox
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("benchmarks")
 BUILD_DELAY_MS = {"cloudflare-pages": float(DEFAULT_DELAY_MS), "vercel": 0.0}
+LOAD_KEY = "load average (1/5/15 min) before → after"
 SHORT = {"ci-deploy": "ci", "wrangler": "wr", "vercel": "vc", "cloudflare-pages": "cf"}
 NOTES = [
     "- Medians over the successful runs (`ok runs`); tools alternate which goes first.",
@@ -86,7 +87,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--output", type=Path, help="Markdown report (default benchmarks/RESULTS.md; --quick: stdout)"
     )
     parser.add_argument("--timeout", type=float, default=1200, help="seconds one tool run may take")
-    parser.add_argument("--from-json", type=Path, help="render the report from a saved RESULTS.json")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        action="append",
+        help="render from saved RESULTS.json files instead of running; a later file's cases replace "
+        "the same cases of an earlier one",
+    )
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `ci-deploy --help` (median)")
     args = parser.parse_args(argv)
     args.latencies = [int(value) for value in args.latency.split(",") if value.strip()]
@@ -232,7 +239,8 @@ def measure_everything(
             sandbox.stop()
     load_after = os.getloadavg()
     machine = measure.machine() | {
-        "load average (1/5/15 min) before → after": f"{_load(load_before)} → {_load(load_after)}",
+        LOAD_KEY: f"{_load(load_before)} → {_load(load_after)}",
+        "commit": tools.version(["git", "-C", str(HERE.parent), "describe", "--always", "--dirty"]),
         "node": tools.version(["node", "--version"]),
         "ci-deploy": tools.version([tools.ci_deploy_executable(), "--version"]),
         "wrangler": tools.version([str(tools.NODE_BIN / "wrangler"), "--version"]),
@@ -240,6 +248,30 @@ def measure_everything(
         "runs per case and tool": ", ".join(f"{c.name}: {case_runs(args, c)}" for c in selected),
     }
     return {"machine": machine, "help_s": help_s, "throughput": throughput, "records": bench.records}
+
+
+def merge_saved(saved: list[dict[str, Any]]) -> dict[str, Any]:
+    """One report from several saved runs: a later run's (platform, case) groups win, and the
+    machine table says which run measured what."""
+    merged = dict(saved[-1])
+    records: list[dict[str, Any]] = []
+    covered: set[tuple[str, str]] = set()
+    for one in reversed(saved):
+        groups = {(r["platform"], r["case"]) for r in one["records"]}
+        records += [r for r in one["records"] if (r["platform"], r["case"]) not in covered]
+        covered |= groups
+    merged["records"] = records
+    if len(saved) > 1:
+        merged["machine"] = dict(saved[-1]["machine"])
+        merged["machine"].pop("runs per case and tool", None)  # differs per pass: see "ok runs"
+        for index, one in enumerate(saved, 1):
+            used = sorted({r["case"] for r in one["records"] if r in records})
+            machine = one["machine"]
+            merged["machine"][f"pass {index}"] = (
+                f"{machine.get('date', '?')}, commit {machine.get('commit', '?')}, load "
+                f"{machine.get(LOAD_KEY, '?')}: {', '.join(used) or 'nothing'}"
+            )
+    return merged
 
 
 def _load(values: tuple[float, float, float]) -> str:
@@ -262,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.from_json:
-        saved = json.loads(args.from_json.read_text())
+        saved = merge_saved([json.loads(path.read_text()) for path in args.from_json])
     else:
         saved = measure_everything(args, selected, platforms)
         if args.output:

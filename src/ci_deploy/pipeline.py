@@ -12,7 +12,7 @@ import logging
 
 from ci_deploy import runner
 from ci_deploy.artifact import Artifact
-from ci_deploy.envvars import EnvPlan
+from ci_deploy.envvars import EnvPlan, missing_required
 from ci_deploy.errors import CiDeployError, HealthCheckFailed
 from ci_deploy.github.deployments import DeploymentSpec
 from ci_deploy.health_run import HealthOutcome, run_health_checks
@@ -37,7 +37,8 @@ def deploy(session: Session, outcome: Outcome) -> HealthOutcome:
         session.preview_host()  # an unresolvable template fails here, before anything changes
         with runner.group(f"Connect to {platform.name}"):
             platform.connect()
-            session.require_env(env_plan, platform.existing_env_names(request.environment))
+            if missing_required(env_plan, set()):  # only then is the project's own list worth a call
+                session.require_env(env_plan, platform.existing_env_names(request.environment))
         publisher = session.publisher()
         publisher.comment(session.facts(outcome, "deploying"))
         try:
@@ -79,7 +80,7 @@ def _deploy(
     publisher: GitHubPublisher,
 ) -> HealthOutcome:
     platform = session.platform
-    previous = platform.live_production() if request.environment == "production" else None
+    previous = platform.live_production() if _may_roll_back(session, request) else None
     if env_plan.variables:
         with runner.group("Environment variables"):
             platform.set_env_vars(env_plan.variables, request.environment)
@@ -119,6 +120,18 @@ def _deploy(
     if not health.passed:
         _on_health_failure(session, deployment, previous, health, outcome)
     return health
+
+
+def _may_roll_back(session: Session, request: DeployRequest) -> bool:
+    """Whether this run could roll back: only then is the live production deployment read
+    (before the new one replaces it)."""
+    settings = session.settings
+    return (
+        request.environment == "production"
+        and settings.wait
+        and bool(settings.health_check)
+        and settings.on_health_failure == "rollback"
+    )
 
 
 def _on_health_failure(

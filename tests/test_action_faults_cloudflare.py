@@ -313,10 +313,6 @@ def test_without_waiting_the_run_ends_once_the_deployment_is_created(
     assert record["statuses"][0]["state"] == "in_progress"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline.py sets 'url' by the ready rule (branch alias); the contract says the deployment URL",
-)
 def test_without_waiting_the_url_output_is_the_deployment_url(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -110,6 +110,8 @@ def _deploy(
             )
     outcome.url = live_url(outcome, outcome.alias_url if host else "")
     if deployment.state != "ready":
+        # Aliases move only once it is ready: the one URL that surely shows this deployment.
+        outcome.url = deployment.url
         log.info("Not waiting for the deployment (wait: false); health checks skipped")
         return HealthOutcome(None)
     if not session.settings.health_check:

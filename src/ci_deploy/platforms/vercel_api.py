@@ -115,7 +115,7 @@ class VercelApi:
         base_url: str | None = None,
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
-        max_connections: int = 48,
+        max_connections: int = 32,
     ) -> None:
         redaction.register(token)
         self.sleep = sleep

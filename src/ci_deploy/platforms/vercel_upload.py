@@ -28,7 +28,7 @@ log = logging.getLogger("ci_deploy.platforms.vercel")
 
 #: uploads at once: the latency of each request, not bandwidth, bounds a deploy of many small
 #: files (the vercel CLI runs 50); bodies are streamed, so memory stays flat
-IN_FLIGHT = 48
+IN_FLIGHT = 32
 
 
 @dataclass(frozen=True)

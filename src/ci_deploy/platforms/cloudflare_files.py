@@ -12,13 +12,13 @@ from __future__ import annotations
 import base64
 import mimetypes
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import blake3
 
 from ci_deploy.artifact import Artifact, ArtifactFile
+from ci_deploy.concurrency import bounded_map
 from ci_deploy.errors import ArtifactError, LimitError
 
 MIB = 1024 * 1024
@@ -180,8 +180,7 @@ def check_site_limits(site: SiteFiles, label: str, max_files: int = MAX_FILES) -
 
 def hash_assets(files: list[ArtifactFile], threads: int = 4) -> list[Asset]:
     """Every asset with its key, in artifact order; a few files are hashed at once (I/O bound)."""
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        hashes = list(pool.map(file_hash, files))
+    hashes = bounded_map(file_hash, files, threads)
     return [Asset("/" + f.path.strip("/"), f, h) for f, h in zip(files, hashes, strict=True)]
 
 

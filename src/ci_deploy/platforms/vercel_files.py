@@ -19,12 +19,12 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ci_deploy.artifact import Artifact, ArtifactFile
+from ci_deploy.concurrency import bounded_map
 from ci_deploy.errors import ArtifactError, LimitError
 from ci_deploy.platforms.base import Environment, UploadPlan
 
@@ -165,8 +165,7 @@ def sha1_of(path: Path) -> str:
 
 def hash_layout(layout: Layout, workers: int = 8) -> list[FileEntry]:
     """Every file with its sha1 (hashing releases the GIL, so a few threads help)."""
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        shas = list(pool.map(lambda item: sha1_of(item[1].source), layout.files))
+    shas = bounded_map(lambda item: sha1_of(item[1].source), layout.files, workers)
     return [
         FileEntry(path, sha, file.size, file.source)
         for (path, file), sha in zip(layout.files, shas, strict=True)

@@ -8,7 +8,6 @@ transport's bounded retries), and still no duplicate deployment.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import Callable
@@ -20,27 +19,23 @@ import pytest
 from action_harness import (
     REPOSITORY,
     ActionResult,
-    github_env,
-    make_site,
-    platform_inputs,
-    pull_request_event,
-    run_action,
 )
+from fault_harness import (
+    ENDLESS_TIMEOUT,
+    KINDS,
+    MARGIN,
+    deploy_pr,
+    error_line,
+    fault,
+    faulted,
+)
+from fault_harness import assert_one_served_deployment as served_by_harness
 
-from ci_deploy.sandbox.faults import Fault
 from ci_deploy.sandbox.runtime import Sandbox
 
 SHA = "d" * 40
 PR = 41
-BRANCH = "feature-faults"
 PROJECT = "web"
-TIMEOUT = 30
-#: what the transport may add after the wait's own deadline: bounded retries and lookups
-MARGIN = 30
-#: the ``timeout`` input of runs whose faults never stop
-ENDLESS_TIMEOUT = 3
-#: a ``latency`` fault's delay; a request that took this long was held by it
-SLOW_MS = 600
 
 UPLOAD = "vercel.files.upload"
 CREATE = "vercel.deployments.create"
@@ -48,45 +43,11 @@ POLL = "vercel.deployments.get"
 PROJECT_GET = "vercel.projects.get"
 ENDPOINTS = (UPLOAD, CREATE, POLL, PROJECT_GET)
 
-#: every built-in fault kind, as ``--fault`` strings without the endpoint
-KINDS = {
-    "429": "status=429,retry_after=1",
-    "500-json": "status=500",
-    "502-json": "status=502",
-    "503-json": "status=503,retry_after=1",
-    "500-html": "status=500,body=html",
-    "502-html": "status=502,body=html",
-    "503-html": "status=503,body=html,retry_after=1",
-    "524-json": "status=524",
-    "524-html": "status=524,body=html",
-    "reset": "reset",
-    "reset-after": "reset-after",
-    "timeout": "timeout=300",
-    "slow": f"latency={SLOW_MS}",
-}
-
-
-def fault(spec: str, endpoint: str, count: int | None) -> Fault:
-    """The fault ``spec`` (``--fault`` form) on ``endpoint``, firing ``count`` times (None: for ever)."""
-    return dataclasses.replace(Fault.parse(spec), endpoint=endpoint, count=count)
-
 
 def deploy(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], **inputs: str
 ) -> ActionResult:
-    """One pull-request deploy of a small site, as GitHub runs the action (the project's first
-    deployment, which Vercel makes production)."""
-    site = make_site(tmp_path / "dist", marker="faulty", files=2)
-    github = sandbox.world.apis["github"]
-    github.seed_pull_request(REPOSITORY, PR, head_sha=SHA, head_ref=BRANCH)  # type: ignore[attr-defined]
-    return run_action(
-        capsys,
-        tmp_path,
-        event_name="pull_request",
-        event=pull_request_event(PR, sha=SHA, head_ref=BRANCH),
-        inputs={**platform_inputs(sandbox, "vercel", PROJECT, site), "timeout": str(TIMEOUT), **inputs},
-        env=github_env(sandbox),
-    )
+    return deploy_pr(sandbox, tmp_path, capsys, platform="vercel", project=PROJECT, pr=PR, sha=SHA, **inputs)
 
 
 def deployments(sandbox: Sandbox) -> list[dict[str, Any]]:
@@ -103,25 +64,10 @@ def deployments(sandbox: Sandbox) -> list[dict[str, Any]]:
     return list(answer.json()["deployments"])
 
 
-def error_line(result: ActionResult) -> str:
-    lines = [line for line in result.stdout.splitlines() if line.startswith("::error")]
-    assert len(lines) == 1, result.stdout + result.stderr
-    return lines[0]
-
-
-def faulted(sandbox: Sandbox) -> set[str]:
-    """Endpoints that answered with a fault, or held a request for a latency fault's time."""
-    return {e.endpoint for e in sandbox.log() if e.fault or e.duration_ms >= SLOW_MS}
-
-
 def assert_one_served_deployment(
     sandbox: Sandbox, result: ActionResult, http_get: Callable[..., httpx.Response]
 ) -> None:
-    assert result.code == 0, result.stdout + result.stderr
-    assert result.outputs["health"] == "passed"
-    found = deployments(sandbox)
-    assert [d["uid"] for d in found] == [result.outputs["deployment-id"]]
-    assert "build faulty" in http_get(result.outputs["url"] + "/").text
+    served_by_harness(result, [d["uid"] for d in deployments(sandbox)], http_get)
 
 
 # --- faults that stop -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from memory_world import MemoryWorld
 
 from ci_deploy.sandbox import app, identities
 from ci_deploy.sandbox.cloudflare import CloudflareApi
@@ -19,60 +20,6 @@ TOKEN = identities.CLOUDFLARE_TOKEN
 ACCOUNT = identities.CLOUDFLARE_ACCOUNT_ID
 PORT = 8787
 PROJECTS = f"/accounts/{ACCOUNT}/pages/projects"
-
-
-class MemoryBlobs(app.BlobStore):
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str], bytes] = {}
-
-    def put(self, namespace: str, key: str, data: bytes) -> None:
-        self.data[(namespace, key)] = data
-
-    def has(self, namespace: str, key: str) -> bool:
-        return (namespace, key) in self.data
-
-    def read(self, namespace: str, key: str) -> bytes:
-        return self.data[(namespace, key)]
-
-
-class MemorySites(app.SiteRegistry):
-    def __init__(self) -> None:
-        self.table: dict[str, app.Site] = {}
-
-    def publish(self, host: str, site: app.Site) -> None:
-        self.table[host] = site
-
-    def unpublish(self, host: str) -> None:
-        self.table.pop(host, None)
-
-    def lookup(self, host: str) -> app.Site | None:
-        return self.table.get(host)
-
-    def served_by(self, host: str) -> str | None:
-        site = self.table.get(host)
-        return site.deployment_id if site else None
-
-
-class FakeWorld(app.World):
-    def __init__(self) -> None:
-        self.port = PORT
-        self.blobs = MemoryBlobs()
-        self.sites: MemorySites = MemorySites()
-        self.counters: dict[str, int] = {}
-        self.settings: dict[str, Any] = {"cloudflare.deploy_delay_ms": 0}
-        self.saves = 0
-
-    def count(self, name: str, amount: int = 1) -> None:
-        self.counters[name] = self.counters.get(name, 0) + amount
-
-    def save(self) -> None:
-        self.saves += 1
-
-    def setting(self, name: str, default: Any = None) -> Any:
-        return self.settings.get(name, default)
-
-    def set_setting(self, name: str, value: Any) -> None:
-        self.settings[name] = value
 
 
 class Clock:
@@ -87,7 +34,7 @@ class Client:
     """Calls the API's router as the server would, and unwraps the envelope."""
 
     def __init__(self) -> None:
-        self.world = FakeWorld()
+        self.world = MemoryWorld(PORT, {"cloudflare.deploy_delay_ms": 0})
         self.clock = Clock()
         self.api = CloudflareApi(self.world, self.clock)
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from memory_world import MemoryWorld
 
 from ci_deploy import http
 from ci_deploy.sandbox import app, identities
@@ -19,33 +20,6 @@ from ci_deploy.sandbox.runtime import Sandbox
 REPO = identities.GITHUB_REPOSITORY
 BASE = f"/api/v3/repos/{REPO}"
 SHA = "a" * 40
-
-
-class MemoryBlobs(app.BlobStore):
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str], bytes] = {}
-
-    def put(self, namespace: str, key: str, data: bytes) -> None:
-        self.data[(namespace, key)] = data
-
-    def has(self, namespace: str, key: str) -> bool:
-        return (namespace, key) in self.data
-
-    def read(self, namespace: str, key: str) -> bytes:
-        return self.data[(namespace, key)]
-
-
-class MemoryWorld(app.World):
-    def __init__(self) -> None:
-        self.port = 8080
-        self.blobs = MemoryBlobs()
-        self.saves = 0
-
-    def save(self) -> None:
-        self.saves += 1
-
-    def count(self, name: str, amount: int = 1) -> None:
-        pass
 
 
 @pytest.fixture

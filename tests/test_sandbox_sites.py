@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from memory_world import MemoryBlobs
 
 from ci_deploy.sandbox.app import SERVED_BY_HEADER, BlobStore, Request, Response, Site
 from ci_deploy.sandbox.sites import Sites, content_type, serve
@@ -13,20 +14,6 @@ from ci_deploy.sandbox.sites_pages import parse_headers, parse_redirects, serve_
 from ci_deploy.sandbox.sites_vercel import serve_vercel
 
 RULES = {"cloudflare": serve_pages, "vercel": serve_vercel}
-
-
-class MemoryBlobs(BlobStore):
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str], bytes] = {}
-
-    def put(self, namespace: str, key: str, data: bytes) -> None:
-        self.data[(namespace, key)] = data
-
-    def has(self, namespace: str, key: str) -> bool:
-        return (namespace, key) in self.data
-
-    def read(self, namespace: str, key: str) -> bytes:
-        return self.data[(namespace, key)]
 
 
 def make_site(files: dict[str, str], headers: str = "", redirects: str = "") -> tuple[Site, MemoryBlobs]:

@@ -7,24 +7,11 @@ import hashlib
 import json
 from typing import Any
 
-from ci_deploy.sandbox.app import BlobStore, Request, Response, Site
+from memory_world import MemoryBlobs
+
+from ci_deploy.sandbox.app import Request, Response, Site
 from ci_deploy.sandbox.sites import Files
 from ci_deploy.sandbox.sites_vercel import serve_vercel
-
-
-class MemoryBlobs(BlobStore):
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str], bytes] = {}
-
-    def put(self, namespace: str, key: str, data: bytes) -> None:
-        self.data[(namespace, key)] = data
-
-    def has(self, namespace: str, key: str) -> bool:
-        return (namespace, key) in self.data
-
-    def read(self, namespace: str, key: str) -> bytes:
-        return self.data[(namespace, key)]
-
 
 _counter = iter(range(10**6))
 

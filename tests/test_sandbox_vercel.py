@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from memory_world import MemoryWorld
 
 from ci_deploy.sandbox import app, identities
 from ci_deploy.sandbox.runtime import Sandbox
@@ -19,56 +20,6 @@ from ci_deploy.sandbox.vercel import VercelApi
 TOKEN = identities.VERCEL_TOKEN
 TEAM = identities.VERCEL_TEAM_ID
 SCOPE = identities.VERCEL_TEAM_SLUG
-
-
-class FakeWorld(app.World):
-    def __init__(self) -> None:
-        self.port = 4321
-        self.blobs = FakeBlobs()
-        self.sites = FakeSites()
-        self.settings: dict[str, Any] = {}
-        self.counters: dict[str, int] = {}
-        self.saves = 0
-
-    def count(self, name: str, amount: int = 1) -> None:
-        self.counters[name] = self.counters.get(name, 0) + amount
-
-    def save(self) -> None:
-        self.saves += 1
-
-    def setting(self, name: str, default: Any = None) -> Any:
-        return self.settings.get(name, default)
-
-    def set_setting(self, name: str, value: Any) -> None:
-        self.settings[name] = value
-
-
-class FakeBlobs(app.BlobStore):
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str], bytes] = {}
-
-    def put(self, namespace: str, key: str, data: bytes) -> None:
-        self.data[namespace, key] = data
-
-    def has(self, namespace: str, key: str) -> bool:
-        return (namespace, key) in self.data
-
-    def read(self, namespace: str, key: str) -> bytes:
-        return self.data[namespace, key]
-
-
-class FakeSites(app.SiteRegistry):
-    def __init__(self) -> None:
-        self.hosts: dict[str, app.Site] = {}
-
-    def publish(self, host: str, site: app.Site) -> None:
-        self.hosts[host] = site
-
-    def unpublish(self, host: str) -> None:
-        self.hosts.pop(host, None)
-
-    def lookup(self, host: str) -> app.Site | None:
-        return self.hosts.get(host)
 
 
 class Clock:
@@ -83,8 +34,8 @@ class Clock:
 
 
 @pytest.fixture
-def world() -> FakeWorld:
-    return FakeWorld()
+def world() -> MemoryWorld:
+    return MemoryWorld(4321)
 
 
 @pytest.fixture
@@ -93,7 +44,7 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def api(world: FakeWorld, clock: Clock) -> VercelApi:
+def api(world: MemoryWorld, clock: Clock) -> VercelApi:
     return VercelApi(world, clock=clock, timers=False)
 
 
@@ -191,7 +142,7 @@ def test_unknown_routes_answer_in_vercels_error_envelope(call: Call) -> None:
 # --- files -----------------------------------------------------------------------------------------
 
 
-def test_an_upload_is_counted_and_stored_under_its_sha1(call: Call, world: FakeWorld) -> None:
+def test_an_upload_is_counted_and_stored_under_its_sha1(call: Call, world: MemoryWorld) -> None:
     sha = upload(call, b"hello")
     assert world.blobs.read(f"vercel/{TEAM}", sha) == b"hello"
     assert world.counters == {"files_uploaded": 1, "bytes_uploaded": 5}
@@ -223,7 +174,7 @@ def test_create_answers_missing_files_naming_each_unknown_sha_once(call: Call) -
 
 
 def test_the_first_deployment_goes_to_production_and_becomes_ready_after_the_build_delay(
-    call: Call, world: FakeWorld, clock: Clock
+    call: Call, world: MemoryWorld, clock: Clock
 ) -> None:
     world.settings["vercel.build_delay_ms"] = 4000
     created = deploy(call, {"index.html": b"<p>hi</p>"})
@@ -247,7 +198,7 @@ def test_the_first_deployment_goes_to_production_and_becomes_ready_after_the_bui
 
 
 def test_a_later_deployment_without_target_is_a_preview_with_a_git_branch_alias(
-    call: Call, world: FakeWorld
+    call: Call, world: MemoryWorld
 ) -> None:
     first = ready(call, deploy(call, {"index.html": b"one"}))
     git = {"commitRef": "Feature/Login_Page", "commitSha": "abc"}
@@ -257,7 +208,7 @@ def test_a_later_deployment_without_target_is_a_preview_with_a_git_branch_alias(
     assert world.sites.hosts["site.vercel.localhost"].deployment_id == first["id"]
 
 
-def test_a_failed_build_ends_in_error_and_consumes_the_switch(call: Call, world: FakeWorld) -> None:
+def test_a_failed_build_ends_in_error_and_consumes_the_switch(call: Call, world: MemoryWorld) -> None:
     world.settings["vercel.fail_next_builds"] = 1
     failed = ready(call, deploy(call, {"index.html": b"x"}))
     assert failed["readyState"] == "ERROR" and failed["errorCode"] and failed["errorMessage"]
@@ -267,7 +218,7 @@ def test_a_failed_build_ends_in_error_and_consumes_the_switch(call: Call, world:
     assert any(json.loads(line)["type"] == "stderr" for line in events.splitlines())
 
 
-def test_inline_files_need_no_upload(call: Call, world: FakeWorld) -> None:
+def test_inline_files_need_no_upload(call: Call, world: MemoryWorld) -> None:
     body = {"name": "site", "files": [{"file": "index.html", "data": "PHA+aGk8L3A+", "encoding": "base64"}]}
     created = js(call("POST", "/v13/deployments", body))
     assert ready(call, created)["readyState"] == "READY"
@@ -276,7 +227,7 @@ def test_inline_files_need_no_upload(call: Call, world: FakeWorld) -> None:
 
 
 def test_a_prebuilt_deployment_serves_its_build_output_tree_with_its_config(
-    call: Call, world: FakeWorld
+    call: Call, world: MemoryWorld
 ) -> None:
     config = json.dumps({"version": 3, "routes": [{"handle": "filesystem"}]}).encode()
     files = {".vercel/output/config.json": config, ".vercel/output/static/index.html": b"pre"}
@@ -309,7 +260,7 @@ def test_a_malformed_limit_is_a_400_not_a_crash(call: Call) -> None:
     assert (response.status, js(response)["error"]["code"]) == (400, "bad_request")
 
 
-def test_delete_takes_the_deployment_and_its_aliases_off_the_air(call: Call, world: FakeWorld) -> None:
+def test_delete_takes_the_deployment_and_its_aliases_off_the_air(call: Call, world: MemoryWorld) -> None:
     created = ready(call, deploy(call, {"index.html": b"x"}))
     response = call("DELETE", f"/v13/deployments/{created['id']}")
     assert js(response) == {"uid": created["id"], "state": "DELETED"}
@@ -326,7 +277,7 @@ def test_a_deployment_of_another_team_is_not_found(call: Call) -> None:
 
 
 def test_a_manual_alias_moves_between_deployments_and_reports_the_old_one(
-    call: Call, world: FakeWorld
+    call: Call, world: MemoryWorld
 ) -> None:
     one = ready(call, deploy(call, {"index.html": b"1"}))
     two = ready(call, deploy(call, {"index.html": b"2"}))
@@ -340,7 +291,7 @@ def test_a_manual_alias_moves_between_deployments_and_reports_the_old_one(
     assert "demo.localhost" not in world.sites.hosts
 
 
-def test_rollback_pauses_auto_promotion_and_promote_resumes_it(call: Call, world: FakeWorld) -> None:
+def test_rollback_pauses_auto_promotion_and_promote_resumes_it(call: Call, world: MemoryWorld) -> None:
     one = ready(call, deploy(call, {"index.html": b"1"}))
     two = ready(call, deploy(call, {"index.html": b"2"}, target="production"))
     project = js(call("GET", "/v9/projects/site"))["id"]
@@ -357,7 +308,7 @@ def test_rollback_pauses_auto_promotion_and_promote_resumes_it(call: Call, world
 
 
 def test_a_promote_is_pending_until_the_alias_delay_has_passed(
-    call: Call, world: FakeWorld, clock: Clock
+    call: Call, world: MemoryWorld, clock: Clock
 ) -> None:
     world.settings["vercel.alias_delay_ms"] = 500
     one = ready(call, deploy(call, {"index.html": b"1"}))
@@ -380,7 +331,7 @@ def test_only_a_ready_production_deployment_can_be_promoted(call: Call) -> None:
     assert call("POST", f"/v10/projects/{project}/promote/{preview['id']}", {}).status == 400
 
 
-def test_redeploying_a_preview_as_production_reuses_its_files(call: Call, world: FakeWorld) -> None:
+def test_redeploying_a_preview_as_production_reuses_its_files(call: Call, world: MemoryWorld) -> None:
     ready(call, deploy(call, {"index.html": b"1"}))
     preview = ready(call, deploy(call, {"index.html": b"2"}))
     body = {
@@ -422,7 +373,7 @@ def test_custom_environments_are_not_found_as_the_cli_expects(call: Call) -> Non
     assert call("GET", "/projects/site/custom-environments").status == 404
 
 
-def test_deleting_a_project_unpublishes_its_sites(call: Call, world: FakeWorld) -> None:
+def test_deleting_a_project_unpublishes_its_sites(call: Call, world: MemoryWorld) -> None:
     ready(call, deploy(call, {"index.html": b"1"}))
     assert call("DELETE", "/v9/projects/site").status == 204
     assert world.sites.hosts == {}
@@ -479,7 +430,7 @@ def test_a_deployment_snapshots_the_variables_of_its_target(call: Call) -> None:
 # --- domains -----------------------------------------------------------------------------------------
 
 
-def test_a_free_domain_is_verified_and_follows_production(call: Call, world: FakeWorld) -> None:
+def test_a_free_domain_is_verified_and_follows_production(call: Call, world: MemoryWorld) -> None:
     one = ready(call, deploy(call, {"index.html": b"1"}))
     added = js(call("POST", "/v10/projects/site/domains", {"name": "www.example.localhost"}))
     assert added["verified"] is True and "verification" not in added
@@ -490,7 +441,7 @@ def test_a_free_domain_is_verified_and_follows_production(call: Call, world: Fak
 
 
 def test_a_domain_in_use_elsewhere_needs_its_txt_record_before_it_verifies(
-    call: Call, world: FakeWorld
+    call: Call, world: MemoryWorld
 ) -> None:
     world.settings["vercel.domains_needing_verification"] = ["example.com"]
     ready(call, deploy(call, {"index.html": b"1"}))
@@ -511,7 +462,7 @@ def test_a_domain_in_use_elsewhere_needs_its_txt_record_before_it_verifies(
 
 
 def test_domain_config_is_misconfigured_until_the_dns_points_at_a_recommended_value(
-    call: Call, world: FakeWorld
+    call: Call, world: MemoryWorld
 ) -> None:
     config = js(call("GET", "/v6/domains/example.com/config"))
     assert config["misconfigured"] is True and config["recommendedIPv4"][0]["value"] == ["76.76.21.21"]
@@ -528,7 +479,7 @@ def test_domain_config_is_misconfigured_until_the_dns_points_at_a_recommended_va
 
 
 def test_a_snapshot_restores_into_a_new_api_that_serves_the_same_hosts(
-    api: VercelApi, call: Call, world: FakeWorld, clock: Clock
+    api: VercelApi, call: Call, world: MemoryWorld, clock: Clock
 ) -> None:
     created = ready(call, deploy(call, {"index.html": b"1"}))
     saved = json.loads(json.dumps(api.snapshot()))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.artifact import Artifact, ArtifactFile
@@ -22,17 +23,6 @@ PREVIEW = DeployRequest(
     environment="preview", branch="feat/x", commit_sha="abc", pr_number=7, run_key="run-1"
 )
 PRODUCTION = DeployRequest(environment="production", branch="main", commit_sha="abc", run_key="run-2")
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 def make_vercel(**settings: Any) -> Vercel:

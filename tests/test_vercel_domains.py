@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.platforms.base import DnsRecord
@@ -21,17 +22,6 @@ CONFIG_BAD = {
 
 def config_url(name: str) -> str:
     return f"{API}/v6/domains/{name}/config?teamId=team_abc&projectIdOrName=prj_1"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 @pytest.fixture

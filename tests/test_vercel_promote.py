@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import DeployFailed, DeployTimeout, NotFoundError
@@ -11,17 +12,6 @@ from ci_deploy.platforms.vercel_promote import job_state, previous_production, p
 
 API = "https://api.vercel.com"
 PROJECT_INFO = f"{API}/v9/projects/prj_1?teamId=team_abc&rollbackInfo=true"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 @pytest.fixture

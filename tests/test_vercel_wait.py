@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import DeployFailed, DeployTimeout
@@ -11,19 +12,6 @@ from ci_deploy.platforms.vercel_wait import assess, event_lines, wait_until_read
 
 STATUS = "https://api.vercel.com/v13/deployments/dpl_1?teamId=team_abc"
 EVENTS = "https://api.vercel.com/v3/deployments/dpl_1/events?teamId=team_abc"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 @pytest.fixture

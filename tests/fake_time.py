@@ -1,0 +1,16 @@
+"""A clock that only moves when something sleeps on it: retry and wait loops without real waiting."""
+
+from __future__ import annotations
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now

@@ -1,0 +1,61 @@
+"""The container's ENTRYPOINT, run the way GitHub runs a Docker action: every input as an
+``INPUT_*`` variable (hyphens kept), file commands and the event on disk, the workspace as the
+working directory, and earlier steps' PATH/PYTHONPATH leaking in."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from action_harness import action_defaults, make_site, parse_github_output, push_event
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def entrypoint() -> list[str]:
+    """The Dockerfile's ENTRYPOINT, with this test's interpreter for the image's one."""
+    line = next(
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("ENTRYPOINT")
+    )
+    command: list[str] = json.loads(line.removeprefix("ENTRYPOINT"))
+    assert command[0] == "/usr/local/bin/python"  # an absolute interpreter: PATH cannot pick another
+    return [sys.executable, *command[1:]]
+
+
+def test_the_entrypoint_runs_a_dry_run_from_input_variables_despite_a_hostile_pythonpath(
+    tmp_path: Path,
+) -> None:
+    workspace = tmp_path / "workspace"
+    make_site(workspace / "dist")
+    for shadow in (tmp_path / "leaked", workspace):  # a module named like ours on PYTHONPATH and in the cwd
+        (shadow / "ci_deploy").mkdir(parents=True)
+        (shadow / "ci_deploy" / "__init__.py").write_text("raise SystemExit('shadowed ci_deploy imported')")
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(push_event("refs/heads/main", "f" * 40)))
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    output.touch()
+    summary.touch()
+    inputs = {**action_defaults(), "platform": "cloudflare-pages", "project": "shop", "dry-run": "true"}
+    env = {
+        "PATH": "/nonexistent:/usr/bin:/bin",
+        "PYTHONPATH": str(tmp_path / "leaked"),
+        "HOME": str(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_SHA": "f" * 40,
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        **{f"INPUT_{name.upper()}": value for name, value in inputs.items()},
+    }
+    done = subprocess.run(entrypoint(), cwd=workspace, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "shadowed" not in done.stderr
+    outputs = parse_github_output(output.read_text())
+    assert outputs["deployed"] == "false" and outputs["environment"] == "production"
+    assert "Plan" in summary.read_text()

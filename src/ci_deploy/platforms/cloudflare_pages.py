@@ -244,7 +244,7 @@ class CloudflarePages:
     def _fresh_project(self) -> dict[str, Any]:
         project = ProjectsApi(self.api, self.account).get(self.settings.project)
         if project is None:
-            raise missing_project(self.settings.project, self.account)
+            raise missing_project(self.settings.project, self.account, creatable=False)
         self.project = project
         return project
 

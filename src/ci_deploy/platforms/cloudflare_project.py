@@ -144,9 +144,14 @@ def env_names(project: dict[str, Any] | None, environment: Environment) -> set[s
     return {name for name, value in env_vars.items() if value is not None}
 
 
-def missing_project(name: str, account: str) -> NotFoundError:
+def missing_project(name: str, account: str, *, creatable: bool = True) -> NotFoundError:
+    """``creatable``: a deploy could create it (so say how); else (rollback, promote, cleanup)
+    there is nothing to act on, and the name or account must be wrong."""
+    fix = (
+        "create it in the dashboard, or set 'create-project: true' to let ci-deploy create it"
+        if creatable
+        else "nothing has been deployed there yet; check 'project' and 'account'"
+    )
     return NotFoundError(
-        f"the Pages project '{name}' does not exist in account {account}: create it in the dashboard, "
-        "or set 'create-project: true' to let ci-deploy create it",
-        input_name="project",
+        f"the Pages project '{name}' does not exist in account {account}: {fix}", input_name="project"
     )

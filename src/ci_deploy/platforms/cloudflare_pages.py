@@ -14,6 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -74,7 +75,8 @@ class CloudflarePages:
         self._clock = clock
         self.account = settings.account or ""
         self.project: dict[str, Any] | None = None
-        self._hashed: tuple[Artifact, files.SiteFiles, list[files.Asset]] | None = None
+        self._hashing: tuple[Artifact, files.SiteFiles, Future[list[files.Asset]]] | None = None
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ci-deploy-hash")
 
     # --- connecting -------------------------------------------------------------------------
 
@@ -82,7 +84,17 @@ class CloudflarePages:
         return model.slug_branch(branch)
 
     def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
-        files.check_site_limits(files.split_site(artifact), artifact.label)
+        self._start_hashing(artifact)
+
+    def _start_hashing(
+        self, artifact: Artifact
+    ) -> tuple[Artifact, files.SiteFiles, Future[list[files.Asset]]]:
+        """Check the limits, then hash in the background: the pipeline's next steps (env plan,
+        connect, the project and upload-token requests) overlap with reading the files."""
+        site = files.split_site(artifact)
+        files.check_site_limits(site, artifact.label)
+        self._hashing = (artifact, site, self._background.submit(files.hash_assets, site.assets))
+        return self._hashing
 
     def connect(self, *, read_only: bool = False) -> None:
         if self.project is not None:
@@ -134,12 +146,11 @@ class CloudflarePages:
     # --- upload and deploy ------------------------------------------------------------------
 
     def _site(self, artifact: Artifact) -> tuple[files.SiteFiles, list[files.Asset]]:
-        """The artifact split and hashed once, whether a plan came first or not."""
-        if self._hashed is None or self._hashed[0] is not artifact:
-            site = files.split_site(artifact)
-            files.check_site_limits(site, artifact.label)
-            self._hashed = (artifact, site, files.hash_assets(site.assets))
-        return self._hashed[1], self._hashed[2]
+        """The artifact split and hashed once (started by ``check_limits``, or now)."""
+        hashing = self._hashing
+        if hashing is None or hashing[0] is not artifact:
+            hashing = self._start_hashing(artifact)
+        return hashing[1], hashing[2].result()
 
     def plan_upload(self, artifact: Artifact, request: DeployRequest) -> UploadPlan:
         _, assets = self._site(artifact)
@@ -278,4 +289,5 @@ class CloudflarePages:
         return HealthHints(served_by_header=SERVED_BY_HEADER, served_by_values=(deployment.id,))
 
     def close(self) -> None:
+        self._background.shutdown(wait=False, cancel_futures=True)
         self.api.close()

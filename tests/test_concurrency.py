@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from ci_deploy.concurrency import bounded_map
+from ci_deploy.concurrency import Prefetch, bounded_map
 
 
 def test_results_come_back_in_order() -> None:
@@ -43,3 +43,27 @@ def test_an_error_in_one_item_is_raised() -> None:
 
     with pytest.raises(ValueError, match="seven"):
         bounded_map(work, range(20), workers=2)
+
+
+def test_prefetch_hands_back_the_background_result_for_its_key_and_works_anew_for_another() -> None:
+    calls: list[str] = []
+    prefetch: Prefetch[str] = Prefetch()
+    first, second = object(), object()
+    prefetch.start(first, lambda: calls.append("background") or "early")  # type: ignore[func-returns-value]
+    assert prefetch.get(first, lambda: "late") == "early"
+    assert prefetch.get(second, lambda: "late") == "late"
+    prefetch.close()
+    assert calls == ["background"]
+
+
+def test_prefetch_raises_the_background_error_where_the_result_is_needed() -> None:
+    prefetch: Prefetch[str] = Prefetch()
+    key = object()
+
+    def broken() -> str:
+        raise OSError("unreadable file")
+
+    prefetch.start(key, broken)
+    with pytest.raises(OSError, match="unreadable"):
+        prefetch.get(key, lambda: "never")
+    prefetch.close()

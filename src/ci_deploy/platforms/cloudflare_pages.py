@@ -14,12 +14,12 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from ci_deploy import redaction
 from ci_deploy.artifact import Artifact
+from ci_deploy.concurrency import Prefetch
 from ci_deploy.errors import DeployTimeout, InputError, PlatformError
 from ci_deploy.platforms import cloudflare_files as files
 from ci_deploy.platforms import cloudflare_model as model
@@ -75,8 +75,8 @@ class CloudflarePages:
         self._clock = clock
         self.account = settings.account or ""
         self.project: dict[str, Any] | None = None
-        self._hashing: tuple[Artifact, files.SiteFiles, Future[list[files.Asset]]] | None = None
-        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ci-deploy-hash")
+        # started by check_limits: hashing overlaps with the round trips before the upload
+        self._hashing: Prefetch[tuple[files.SiteFiles, list[files.Asset]]] = Prefetch()
 
     # --- connecting -------------------------------------------------------------------------
 
@@ -84,17 +84,14 @@ class CloudflarePages:
         return model.slug_branch(branch)
 
     def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
-        self._start_hashing(artifact)
+        site = self._checked_site(artifact)
+        self._hashing.start(artifact, lambda: (site, files.hash_assets(site.assets)))
 
-    def _start_hashing(
-        self, artifact: Artifact
-    ) -> tuple[Artifact, files.SiteFiles, Future[list[files.Asset]]]:
-        """Check the limits, then hash in the background: the pipeline's next steps (env plan,
-        connect, the project and upload-token requests) overlap with reading the files."""
+    @staticmethod
+    def _checked_site(artifact: Artifact) -> files.SiteFiles:
         site = files.split_site(artifact)
         files.check_site_limits(site, artifact.label)
-        self._hashing = (artifact, site, self._background.submit(files.hash_assets, site.assets))
-        return self._hashing
+        return site
 
     def connect(self, *, read_only: bool = False) -> None:
         if self.project is not None:
@@ -147,10 +144,12 @@ class CloudflarePages:
 
     def _site(self, artifact: Artifact) -> tuple[files.SiteFiles, list[files.Asset]]:
         """The artifact split and hashed once (started by ``check_limits``, or now)."""
-        hashing = self._hashing
-        if hashing is None or hashing[0] is not artifact:
-            hashing = self._start_hashing(artifact)
-        return hashing[1], hashing[2].result()
+
+        def now() -> tuple[files.SiteFiles, list[files.Asset]]:
+            site = self._checked_site(artifact)
+            return site, files.hash_assets(site.assets)
+
+        return self._hashing.get(artifact, now)
 
     def plan_upload(self, artifact: Artifact, request: DeployRequest) -> UploadPlan:
         _, assets = self._site(artifact)
@@ -289,5 +288,5 @@ class CloudflarePages:
         return HealthHints(served_by_header=SERVED_BY_HEADER, served_by_values=(deployment.id,))
 
     def close(self) -> None:
-        self._background.shutdown(wait=False, cancel_futures=True)
+        self._hashing.close()
         self.api.close()

@@ -17,6 +17,7 @@ from typing import Any
 
 from ci_deploy import redaction
 from ci_deploy.artifact import Artifact
+from ci_deploy.concurrency import Prefetch
 from ci_deploy.errors import InputError, NotFoundError, PlatformError
 from ci_deploy.platforms import vercel_domains, vercel_env, vercel_files, vercel_promote
 from ci_deploy.platforms.base import (
@@ -67,6 +68,7 @@ class Vercel:
         self.api = VercelApi(settings.token, base_url=settings.api_url, sleep=sleep, clock=clock)
         self.wall_clock = wall_clock
         self._project: dict[str, Any] | None = None
+        self._hashing: Prefetch[list[vercel_files.FileEntry]] = Prefetch()
         redaction.register(settings.protection_bypass)
 
     # --- connecting --------------------------------------------------------------------------
@@ -110,7 +112,9 @@ class Vercel:
         return layout
 
     def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
-        self._layout(artifact, request)
+        layout = self._layout(artifact, request)
+        # hash in the background: it overlaps with connecting and the project requests
+        self._hashing.start(artifact, lambda: vercel_files.hash_layout(layout))
 
     def plan_upload(self, artifact: Artifact, request: DeployRequest) -> UploadPlan:
         return vercel_files.upload_plan(vercel_files.hash_layout(self._layout(artifact, request)))
@@ -129,7 +133,7 @@ class Vercel:
 
     def deploy(self, artifact: Artifact, request: DeployRequest) -> Deployment:
         layout = self._layout(artifact, request)
-        entries = vercel_files.hash_layout(layout)
+        entries = self._hashing.get(artifact, lambda: vercel_files.hash_layout(layout))
         production = request.environment == "production"
         paused = production and auto_promotion_paused(self._fresh_project())
         body = create_body(
@@ -289,4 +293,5 @@ class Vercel:
         )
 
     def close(self) -> None:
+        self._hashing.close()
         self.api.close()

@@ -116,3 +116,10 @@ def test_an_upload_refused_after_retries_names_the_file(
 def test_a_missing_sha_this_deploy_does_not_have_is_an_error(api: VercelApi) -> None:
     with pytest.raises(PlatformError, match="does not have"):
         upload_missing(api, {}, ["f" * 40])
+
+
+def test_uploads_in_flight_follow_the_round_trip_of_the_create_call() -> None:
+    from ci_deploy.platforms.vercel_upload import FAR_IN_FLIGHT, NEAR_IN_FLIGHT, in_flight_for
+
+    assert in_flight_for(0.002) == NEAR_IN_FLIGHT
+    assert in_flight_for(0.25) == FAR_IN_FLIGHT > NEAR_IN_FLIGHT

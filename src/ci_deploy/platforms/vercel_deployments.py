@@ -22,7 +22,7 @@ from ci_deploy.platforms.base import DeployRequest
 from ci_deploy.platforms.vercel_api import VercelApi, VercelApiError, interpret
 from ci_deploy.platforms.vercel_files import FileEntry, distinct, file_list
 from ci_deploy.platforms.vercel_project import get_deployment, list_deployments
-from ci_deploy.platforms.vercel_upload import UploadResult, upload_missing
+from ci_deploy.platforms.vercel_upload import UploadResult, in_flight_for, upload_missing
 
 log = logging.getLogger("ci_deploy.platforms.vercel")
 
@@ -148,6 +148,7 @@ def create_with_uploads(
     by_sha = distinct(entries)
     files = size = 0
     for _ in range(MISSING_ROUNDS):
+        started = api.clock()
         try:
             return create_once(api, body, query, since_ms), UploadResult(files, size)
         except VercelApiError as exc:
@@ -158,6 +159,6 @@ def create_with_uploads(
                     code=str(exc.code),
                     extra=exc.extra,
                 ) from exc
-            result = upload_missing(api, by_sha, exc.missing)
+            result = upload_missing(api, by_sha, exc.missing, in_flight_for(api.clock() - started))
             files, size = files + result.files, size + result.bytes
     raise PlatformError(f"Vercel still reports missing files after {MISSING_ROUNDS} upload rounds")

@@ -43,6 +43,10 @@ def deploy(session: Session, outcome: Outcome) -> HealthOutcome:
         publisher.comment(session.facts(outcome, "deploying"))
         try:
             health = _deploy(session, artifact, request, env_plan, outcome, publisher)
+            ready = outcome.deployment is not None and outcome.deployment.state == "ready"
+            publisher.comment(session.facts(outcome, "ready", health=health.facts()))
+            publisher.finish_deployment(ok=True, url=outcome.url, done=ready)
+            return health
         except CiDeployError as error:
             if publisher.deployment is None:
                 publisher.start_deployment(_github_spec(session, request, outcome.deployment))
@@ -56,11 +60,6 @@ def deploy(session: Session, outcome: Outcome) -> HealthOutcome:
         finally:
             outcome.comment_id = publisher.comment_id
             outcome.github_deployment_id = publisher.deployment_id
-        ready = outcome.deployment is not None and outcome.deployment.state == "ready"
-        publisher.comment(session.facts(outcome, "ready", health=health.facts()))
-        publisher.finish_deployment(ok=True, url=outcome.url, done=ready)
-        _finish_github_ids(publisher, outcome)
-        return health
 
 
 class HealthFailure(HealthCheckFailed):
@@ -175,8 +174,3 @@ def _github_spec(session: Session, request: DeployRequest, deployment: Deploymen
         pr_number=request.pr_number,
         run_key=session.run_key,
     )
-
-
-def _finish_github_ids(publisher: GitHubPublisher, outcome: Outcome) -> None:
-    outcome.comment_id = publisher.comment_id
-    outcome.github_deployment_id = publisher.deployment_id

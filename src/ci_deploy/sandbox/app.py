@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -162,33 +163,33 @@ class Site:
     protected: bool = False
 
 
-class BlobStore:
+class BlobStore(ABC):
     """Interface of the content store (implemented in ``state.py``): bytes by (namespace, key)."""
 
-    def put(self, namespace: str, key: str, data: bytes) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def put(self, namespace: str, key: str, data: bytes) -> None: ...
 
-    def has(self, namespace: str, key: str) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def has(self, namespace: str, key: str) -> bool: ...
 
-    def read(self, namespace: str, key: str) -> bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def read(self, namespace: str, key: str) -> bytes: ...
 
 
-class SiteRegistry:
+class SiteRegistry(ABC):
     """Interface of the host -> site table (implemented in ``sites.py``)."""
 
-    def publish(self, host: str, site: Site) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def publish(self, host: str, site: Site) -> None: ...
 
-    def unpublish(self, host: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def unpublish(self, host: str) -> None: ...
 
-    def lookup(self, host: str) -> Site | None:
-        raise NotImplementedError
+    @abstractmethod
+    def lookup(self, host: str) -> Site | None: ...
 
 
-class World:
+class World(ABC):
     """Interface of what the server shares with each API (implemented in ``server.py``)."""
 
     #: the port everything is served on (sites and APIs), for building URLs
@@ -196,23 +197,23 @@ class World:
     blobs: BlobStore
     sites: SiteRegistry
 
+    @abstractmethod
     def count(self, name: str, amount: int = 1) -> None:
         """Add to a counter that tests and benchmarks read (``files_uploaded``, ``bytes_uploaded``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def save(self) -> None:
         """Persist every API's ``snapshot()`` to the state folder (survives a restart)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def setting(self, name: str, default: Any = None) -> Any:
         """A behaviour switch set at start or at run time through ``/_sandbox/settings``:
         ``cloudflare.deploy_delay_ms``, ``cloudflare.fail_next_builds``,
         ``vercel.build_delay_ms``, ``vercel.fail_next_builds``, ``cloudflare.upload_token_ttl``..."""
-        raise NotImplementedError
 
+    @abstractmethod
     def set_setting(self, name: str, value: Any) -> None:
         """Change a switch (None removes it): an API consumes ``*.fail_next_builds`` with it."""
-        raise NotImplementedError
 
 
 class Api:

@@ -201,6 +201,28 @@ def pull_request_event(number: int, *, sha: str, head_ref: str, action: str = "o
     }
 
 
+def run_push(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    sandbox: Sandbox,
+    ref: str,
+    sha: str,
+    inputs: Mapping[str, str],
+    env: Mapping[str, str] | None = None,
+) -> ActionResult:
+    """``ci-deploy action`` on a push of ``ref`` at ``sha``, with the sandbox's GitHub."""
+    return run_action(
+        capsys,
+        tmp_path,
+        event_name="push",
+        event=push_event(ref, sha),
+        inputs=inputs,
+        env={**github_env(sandbox), **(env or {})},
+        sha=sha,
+        ref=ref,
+    )
+
+
 def push_event(ref: str, sha: str) -> dict[str, Any]:
     return {
         "ref": ref,

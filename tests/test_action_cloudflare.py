@@ -13,8 +13,8 @@ from action_harness import (
     make_site,
     platform_inputs,
     pull_request_event,
-    push_event,
     run_action,
+    run_push,
 )
 
 from ci_deploy.sandbox.runtime import Sandbox
@@ -94,16 +94,8 @@ def test_tag_push_deploys_to_production_on_the_projects_own_url(
     http_get: Callable[..., httpx.Response],
 ) -> None:
     site = make_site(tmp_path / "dist", marker="release")
-    result = run_action(
-        capsys,
-        tmp_path,
-        event_name="push",
-        event=push_event("refs/tags/v1.2.0", SHA1),
-        inputs=platform_inputs(sandbox, "cloudflare-pages", "shop", site),
-        env=github_env(sandbox),
-        sha=SHA1,
-        ref="refs/tags/v1.2.0",
-    )
+    inputs = platform_inputs(sandbox, "cloudflare-pages", "shop", site)
+    result = run_push(capsys, tmp_path, sandbox, "refs/tags/v1.2.0", SHA1, inputs)
     assert result.code == 0, result.stdout + result.stderr
     assert result.outputs["environment"] == "production"
     assert result.outputs["url"].startswith("http://shop.pages.localhost:")
@@ -140,10 +132,7 @@ def test_closing_a_pull_request_removes_its_previews_and_keeps_other_prs_and_pro
 ) -> None:
     site = make_site(tmp_path / "dist", marker="pr")
     inputs = platform_inputs(sandbox, "cloudflare-pages", "shop", site)
-    production = run_action(
-        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA3),
-        inputs=inputs, env=github_env(sandbox), sha=SHA3, ref="refs/heads/main",
-    )  # fmt: skip
+    production = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA3, inputs)
     assert production.code == 0 and production.outputs["environment"] == "production"
     previews = {}
     for number, sha, ref in ((21, SHA1, "feat-a"), (22, SHA2, "feat-b")):
@@ -172,35 +161,3 @@ def test_closing_a_pull_request_removes_its_previews_and_keeps_other_prs_and_pro
     }
     assert states[21] == "inactive" and states[22] == "success"
     assert "removed" in github.comments(REPOSITORY, 21)[0]["body"].lower()  # type: ignore[attr-defined]
-
-
-def test_a_broken_production_deploy_is_rolled_back_to_the_previous_one(
-    sandbox: Sandbox,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    http_get: Callable[..., httpx.Response],
-) -> None:
-    good = make_site(tmp_path / "good", marker="good")
-    inputs = platform_inputs(sandbox, "cloudflare-pages", "shop", good)
-    first = run_action(
-        capsys, tmp_path, event_name="push", event=push_event("refs/tags/v1", SHA1),
-        inputs=inputs, env=github_env(sandbox), sha=SHA1, ref="refs/tags/v1",
-    )  # fmt: skip
-    assert first.code == 0, first.stdout
-    broken = make_site(tmp_path / "broken", marker="broken")
-    (broken / "index.html").unlink()  # no index: "/" has nothing to serve... but Pages falls back
-    inputs = {
-        **platform_inputs(sandbox, "cloudflare-pages", "shop", broken),
-        "health-check": "/healthz",
-        "health-check-timeout": "2",
-    }
-    second = run_action(
-        capsys, tmp_path, event_name="push", event=push_event("refs/tags/v2", SHA2),
-        inputs=inputs, env=github_env(sandbox), sha=SHA2, ref="refs/tags/v2",
-    )  # fmt: skip
-    assert second.code == 1
-    assert second.outputs["deployed"] == "true"
-    assert second.outputs["health"] == "failed"
-    assert second.outputs["rolled-back-to"] == first.outputs["deployment-id"]
-    assert "rolled back" in second.stdout
-    assert "build good" in http_get(first.outputs["url"] + "/").text

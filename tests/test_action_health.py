@@ -7,21 +7,29 @@ from pathlib import Path
 
 import httpx
 import pytest
-from action_harness import github_env, make_site, platform_inputs, push_event, run_action
+from action_harness import ActionResult, make_site, platform_inputs, run_push
 
 from ci_deploy.sandbox.runtime import Sandbox
 
 SHA1, SHA2 = "4" * 40, "5" * 40
 TAG1, TAG2 = "refs/tags/v1", "refs/tags/v2"
+TOPIC = "refs/heads/topic"
+QUICK = {"health-check-timeout": "2"}
 
 
-def release(sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], site: Path, sha: str,
-            ref: str = TAG1, platform: str = "cloudflare-pages", **inputs: str):  # type: ignore[no-untyped-def]  # fmt: skip
-    return run_action(
-        capsys, tmp_path, event_name="push", event=push_event(ref, sha),
-        inputs={**platform_inputs(sandbox, platform, "shop", site), **inputs},
-        env=github_env(sandbox), sha=sha, ref=ref,
-    )  # fmt: skip
+def release(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    site: Path,
+    sha: str,
+    ref: str = TAG1,
+    platform: str = "cloudflare-pages",
+    **inputs: str,
+) -> ActionResult:
+    """A push of ``ref`` deploying ``site`` to the project ``shop``, with extra inputs."""
+    every = {**platform_inputs(sandbox, platform, "shop", site), **inputs}
+    return run_push(capsys, tmp_path, sandbox, ref, sha, every)
 
 
 def broken_site(root: Path) -> Path:
@@ -75,12 +83,8 @@ def test_a_production_deploy_whose_root_fails_is_rolled_back_to_the_previous_one
 def test_a_failing_preview_is_never_rolled_back(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    result = run_action(
-        capsys, tmp_path, event_name="push", event=push_event("refs/heads/topic", SHA1),
-        inputs={**platform_inputs(sandbox, "cloudflare-pages", "shop", broken_site(tmp_path / "bad")),
-                "health-check-timeout": "2"},
-        env=github_env(sandbox), sha=SHA1, ref="refs/heads/topic",
-    )  # fmt: skip
+    bad = broken_site(tmp_path / "bad")
+    result = release(sandbox, tmp_path, capsys, bad, SHA1, TOPIC, **QUICK)
     assert result.code == 1
     assert result.outputs["environment"] == "preview"
     assert result.outputs["health"] == "failed" and result.outputs["rolled-back-to"] == ""
@@ -120,13 +124,9 @@ def test_a_protected_vercel_preview_is_reached_with_the_bypass_secret_only(
     secret = "bypass_secret_for_previews_0123"
     sandbox.set("vercel.protection_bypass", secret)
 
-    def preview(**extra: str):  # type: ignore[no-untyped-def]
-        return run_action(
-            capsys, tmp_path, event_name="push", event=push_event("refs/heads/topic", SHA2),
-            inputs={**platform_inputs(sandbox, "vercel", "shop", make_site(tmp_path / "p")),
-                    "health-check-timeout": "2", **extra},
-            env=github_env(sandbox), sha=SHA2, ref="refs/heads/topic",
-        )  # fmt: skip
+    def preview(**extra: str) -> ActionResult:
+        site = make_site(tmp_path / "p")
+        return release(sandbox, tmp_path, capsys, site, SHA2, TOPIC, "vercel", **QUICK, **extra)
 
     locked_out = preview()
     assert locked_out.code == 1 and "401" in locked_out.stdout

@@ -14,8 +14,8 @@ from action_harness import (
     make_site,
     platform_inputs,
     pull_request_event,
-    push_event,
     run_action,
+    run_push,
 )
 
 from ci_deploy.sandbox.runtime import Sandbox
@@ -31,11 +31,8 @@ def seed_pr(sandbox: Sandbox, number: int, sha: str, head_ref: str) -> None:
 def deploy_production(sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Vercel makes a project's first deployment production whatever it was asked: start there."""
     site = make_site(tmp_path / "prod", marker="prod")
-    result = run_action(
-        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", "f" * 40),
-        inputs=platform_inputs(sandbox, "vercel", "web", site), env=github_env(sandbox),
-        sha="f" * 40, ref="refs/heads/main",
-    )  # fmt: skip
+    inputs = platform_inputs(sandbox, "vercel", "web", site)
+    result = run_push(capsys, tmp_path, sandbox, "refs/heads/main", "f" * 40, inputs)
     assert result.code == 0, result.stdout + result.stderr
 
 
@@ -99,10 +96,7 @@ def test_prebuilt_output_deploys_to_production_and_an_unchanged_redeploy_uploads
     inputs = platform_inputs(sandbox, "vercel", "web", root)
     for sha in (SHA1, SHA2):
         sandbox.reset_counters()
-        result = run_action(
-            capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", sha),
-            inputs=inputs, env=github_env(sandbox), sha=sha, ref="refs/heads/main",
-        )  # fmt: skip
+        result = run_push(capsys, tmp_path, sandbox, "refs/heads/main", sha, inputs)
         assert result.code == 0, result.stdout + result.stderr
         assert result.outputs["environment"] == "production"
         assert result.outputs["url"].startswith("http://web.vercel.localhost:")
@@ -118,11 +112,8 @@ def test_env_vars_are_set_on_the_project_secret_ones_as_sensitive(
         **platform_inputs(sandbox, "vercel", "web", site),
         "env": "API_URL: https://api.example.com\nSTRIPE_KEY: ${STRIPE_SECRET}\nFLAG: 'true'",
     }
-    result = run_action(
-        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA1),
-        inputs=inputs, env={**github_env(sandbox), "STRIPE_SECRET": "sk_live_very_secret_value"},
-        sha=SHA1, ref="refs/heads/main",
-    )  # fmt: skip
+    secret = {"STRIPE_SECRET": "sk_live_very_secret_value"}
+    result = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA1, inputs, env=secret)
     assert result.code == 0, result.stdout + result.stderr
     assert "sk_live_very_secret_value" not in result.everything_but_masks
     with httpx.Client(base_url=sandbox.vercel_api_url) as client:
@@ -145,10 +136,7 @@ def test_production_custom_domain_needing_txt_verification_is_reported_pending_t
         "domains": "www.shop.localhost",
         "timeout": "3",
     }
-    first = run_action(
-        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA1),
-        inputs=inputs, env=github_env(sandbox), sha=SHA1, ref="refs/heads/main",
-    )  # fmt: skip
+    first = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA1, inputs)
     assert first.code == 0, first.stdout + first.stderr
     domains = json.loads(first.outputs["domains"])
     assert domains[0]["name"] == "www.shop.localhost" and domains[0]["status"] == "pending"
@@ -157,10 +145,7 @@ def test_production_custom_domain_needing_txt_verification_is_reported_pending_t
     assert first.outputs["url"].startswith("http://web.vercel.localhost:")
     needed = {f"{r['name']} {r['type']}": r["value"] for r in domains[0]["records"]}
     sandbox.set("vercel.dns", needed)
-    second = run_action(
-        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA2),
-        inputs=inputs, env=github_env(sandbox), sha=SHA2, ref="refs/heads/main",
-    )  # fmt: skip
+    second = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA2, inputs)
     assert second.code == 0, second.stdout + second.stderr
     assert json.loads(second.outputs["domains"])[0]["status"] == "active"
     assert second.outputs["url"].startswith("http://www.shop.localhost:")
@@ -175,11 +160,8 @@ def test_rollback_and_promote_commands_move_production(
     ids = []
     for sha, marker in ((SHA1, "first"), (SHA2, "second")):
         site = make_site(tmp_path / marker, marker=marker)
-        result = run_action(
-            capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", sha),
-            inputs=platform_inputs(sandbox, "vercel", "web", site), env=github_env(sandbox),
-            sha=sha, ref="refs/heads/main",
-        )  # fmt: skip
+        inputs = platform_inputs(sandbox, "vercel", "web", site)
+        result = run_push(capsys, tmp_path, sandbox, "refs/heads/main", sha, inputs)
         assert result.code == 0, result.stdout + result.stderr
         ids.append(result.outputs["deployment-id"])
     base = platform_inputs(sandbox, "vercel", "web", tmp_path / "first")

@@ -174,7 +174,8 @@ def _check_required(raw: Mapping[str, str], platform: str) -> None:
             f"expected one of {', '.join(PLATFORMS)}, got {raw['platform']!r}", input_name="platform"
         )
     if not raw.get("project"):
-        hint = " (or set VERCEL_PROJECT_ID)" if platform == "vercel" else ""
+        variable = FALLBACKS[platform].get("project")
+        hint = f" (or set {variable})" if variable else ""
         raise InputError(f"required: the {platform} project name{hint}", input_name="project")
 
 

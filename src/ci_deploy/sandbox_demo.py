@@ -11,30 +11,16 @@ from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 
-_SANDBOX_SETTINGS = {
-    "cloudflare-pages": {
-        "token": "CLOUDFLARE_API_TOKEN",
-        "account": "CLOUDFLARE_ACCOUNT_ID",
-        "api-url": "CLOUDFLARE_API_BASE_URL",
-    },
-    "vercel": {"token": "VERCEL_TOKEN", "account": "VERCEL_ORG_ID", "api-url": "VERCEL_API_URL"},
-}
-
 
 def demo_site() -> Path:
     """The bundled demo site, deployed when no artifact is given."""
     return Path(str(resources.files("ci_deploy") / "demo"))
 
 
-def sandbox_inputs(inputs: Mapping[str, str], sandbox_env: Mapping[str, str]) -> dict[str, str]:
-    """``inputs`` pointed at the sandbox: its token, account and API for the chosen platform
-    (default cloudflare-pages), project ``demo`` and the demo site unless given."""
+def sandbox_inputs(inputs: Mapping[str, str]) -> dict[str, str]:
+    """``inputs`` with the demo's defaults: cloudflare-pages, project ``demo``, the demo site."""
     merged = dict(inputs)
-    platform = merged.setdefault("platform", "cloudflare-pages")
-    if platform not in _SANDBOX_SETTINGS:
-        return merged  # the config check names the bad platform
-    for name, variable in _SANDBOX_SETTINGS[platform].items():
-        merged.setdefault(name, sandbox_env[variable])
+    merged.setdefault("platform", "cloudflare-pages")
     merged.setdefault("project", "demo")
     merged.setdefault("artifact", str(demo_site()))
     merged.setdefault("env-required", "none")
@@ -53,10 +39,12 @@ def deploy_into_sandbox(
     from ci_deploy.sandbox.runtime import Sandbox
 
     sandbox = Sandbox(state_dir).start()
-    # A local run: no GitHub event, no workflow token, nothing from an outer Actions job.
+    # A local run: no GitHub event, no workflow token, nothing from an outer Actions job; the
+    # sandbox's token, account and API come in as the platforms' usual variables.
     local_env = {k: v for k, v in environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+    local_env.update({k: v for k, v in sandbox.env().items() if not k.startswith("GITHUB_")})
     try:
-        code = guard(lambda: run(sandbox_inputs(inputs, sandbox.env()), local_env), local_env)
+        code = guard(lambda: run(sandbox_inputs(inputs), local_env), local_env)
         if code == 0 and serve:
             print("Serving the sandbox until Ctrl-C ...", file=sys.stderr, flush=True)
             with contextlib.suppress(KeyboardInterrupt):

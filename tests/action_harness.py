@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from ci_deploy.cli import main
-from ci_deploy.inputs import INPUTS
+from ci_deploy.config.inputs import INPUTS
 from ci_deploy.sandbox.runtime import Sandbox
 
 REPOSITORY = "acme/shop"

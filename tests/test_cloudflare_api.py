@@ -8,7 +8,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import AuthError
-from ci_deploy.platforms.cloudflare_api import (
+from ci_deploy.platforms.cloudflare_pages.api import (
     CloudflareApi,
     CloudflareApiError,
     interpret,

@@ -12,8 +12,8 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
-from ci_deploy.platforms.cloudflare_api import CloudflareApi
-from ci_deploy.platforms.cloudflare_deployments import DeploymentsApi, build_error
+from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi
+from ci_deploy.platforms.cloudflare_pages.deployments import DeploymentsApi, build_error
 
 BASE = "https://api.test/client/v4"
 DEPLOYMENTS = f"{BASE}/accounts/acc/pages/projects/site/deployments"

@@ -6,8 +6,8 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import InputError
-from ci_deploy.platforms.cloudflare_api import CloudflareApi
-from ci_deploy.platforms.cloudflare_domains import DomainsApi, zone_candidates
+from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi
+from ci_deploy.platforms.cloudflare_pages.domains import DomainsApi, zone_candidates
 
 BASE = "https://api.test/client/v4"
 DOMAINS = f"{BASE}/accounts/acc/pages/projects/site/domains"

@@ -10,7 +10,7 @@ import pytest
 
 from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import ArtifactError, LimitError
-from ci_deploy.platforms import cloudflare_files as files
+from ci_deploy.platforms.cloudflare_pages import files as files
 
 
 def make_artifact(root: Path, contents: dict[str, bytes]) -> Artifact:

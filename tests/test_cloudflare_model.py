@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from ci_deploy.artifact import ArtifactFile
-from ci_deploy.platforms import cloudflare_model as model
 from ci_deploy.platforms.base import DeployRequest
+from ci_deploy.platforms.cloudflare_pages import model as model
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import InputError, NotFoundError, PlatformError
-from ci_deploy.platforms import cloudflare_operations as ops
-from ci_deploy.platforms.cloudflare_api import CloudflareApi
-from ci_deploy.platforms.cloudflare_deployments import DeploymentsApi
+from ci_deploy.platforms.cloudflare_pages import operations as ops
+from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi
+from ci_deploy.platforms.cloudflare_pages.deployments import DeploymentsApi
 
 BASE = "https://api.test/client/v4"
 PROJECT = f"{BASE}/accounts/acc/pages/projects/site"

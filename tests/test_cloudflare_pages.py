@@ -16,8 +16,8 @@ from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import InputError, LimitError
 from ci_deploy.platforms import open_platform
 from ci_deploy.platforms.base import Deployment, DeployRequest, PlatformSettings
-from ci_deploy.platforms.cloudflare_files import hash_chunks
-from ci_deploy.platforms.cloudflare_pages import CloudflarePages
+from ci_deploy.platforms.cloudflare_pages.adapter import CloudflarePages
+from ci_deploy.platforms.cloudflare_pages.files import hash_chunks
 
 BASE = "https://api.test/client/v4"
 PROJECT = f"{BASE}/accounts/acc/pages/projects/site"

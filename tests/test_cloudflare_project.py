@@ -7,8 +7,13 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import AuthError, InputError
 from ci_deploy.platforms.base import EnvVar
-from ci_deploy.platforms.cloudflare_api import CloudflareApi
-from ci_deploy.platforms.cloudflare_project import ProjectsApi, discover_account, env_names, missing_project
+from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi
+from ci_deploy.platforms.cloudflare_pages.project import (
+    ProjectsApi,
+    discover_account,
+    env_names,
+    missing_project,
+)
 
 BASE = "https://api.test/client/v4"
 PROJECTS = f"{BASE}/accounts/acc/pages/projects"

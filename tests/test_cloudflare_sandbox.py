@@ -11,7 +11,7 @@ import pytest
 from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import AuthError, InputError
 from ci_deploy.platforms.base import DeployRequest, EnvVar, PlatformSettings
-from ci_deploy.platforms.cloudflare_pages import CloudflarePages
+from ci_deploy.platforms.cloudflare_pages.adapter import CloudflarePages
 from ci_deploy.sandbox import identities
 from ci_deploy.sandbox.cloudflare_auth import ACCOUNT_SCOPED_TOKEN, DNS_READ_ONLY_TOKEN, MULTI_ACCOUNT_TOKEN
 from ci_deploy.sandbox.runtime import Sandbox

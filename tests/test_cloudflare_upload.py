@@ -13,10 +13,10 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy.artifact import ArtifactFile
 from ci_deploy.errors import ArtifactError, PlatformError
-from ci_deploy.platforms import cloudflare_files as files
-from ci_deploy.platforms import cloudflare_upload as upload
-from ci_deploy.platforms.cloudflare_api import CloudflareApi
-from ci_deploy.platforms.cloudflare_files import Asset
+from ci_deploy.platforms.cloudflare_pages import files as files
+from ci_deploy.platforms.cloudflare_pages import upload as upload
+from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi
+from ci_deploy.platforms.cloudflare_pages.files import Asset
 
 BASE = "https://api.test/client/v4"
 TOKEN_URL = f"{BASE}/accounts/acc/pages/projects/site/upload-token"

@@ -13,10 +13,10 @@ import yaml
 from pytest_httpx import HTTPXMock
 
 from ci_deploy import redaction
-from ci_deploy.config import Settings, settings_from_inputs
+from ci_deploy.config.inputs import INPUTS, OUTPUTS, add_cli_arguments, inputs_from_cli, read_action_inputs
+from ci_deploy.config.settings import Settings, settings_from_inputs
+from ci_deploy.config.values import HealthExpect
 from ci_deploy.errors import InputError
-from ci_deploy.input_values import HealthExpect
-from ci_deploy.inputs import INPUTS, OUTPUTS, add_cli_arguments, inputs_from_cli, read_action_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = {"platform": "cloudflare-pages", "project": "web"}

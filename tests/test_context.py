@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ci_deploy.context import RunContext, load_event
+from ci_deploy.config.context import RunContext, load_event
 from ci_deploy.errors import InputError
 
 ENVIRON = {

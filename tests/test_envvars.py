@@ -9,8 +9,8 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy import redaction
 from ci_deploy.artifact import open_artifact
-from ci_deploy.config import settings_from_inputs
-from ci_deploy.envvars import EnvPlan, build_env_plan, missing_required, parse_dotenv, parse_env_yaml
+from ci_deploy.config.envvars import EnvPlan, build_env_plan, missing_required, parse_dotenv, parse_env_yaml
+from ci_deploy.config.settings import settings_from_inputs
 from ci_deploy.errors import InputError
 from ci_deploy.platforms.base import EnvVar
 

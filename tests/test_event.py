@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from ci_deploy.config import Settings, settings_from_inputs
-from ci_deploy.context import RunContext
+from ci_deploy.config.context import RunContext
+from ci_deploy.config.event import Target, production_branch, resolve_target
+from ci_deploy.config.settings import Settings, settings_from_inputs
 from ci_deploy.errors import InputError
-from ci_deploy.event import Target, production_branch, resolve_target
 
 EVENTS = Path(__file__).parent / "events"
 HEAD = "3f786850e387550fdab836ed7e6dc881de23001b"

@@ -24,7 +24,7 @@ import pytest
 
 from ci_deploy import redaction
 from ci_deploy.errors import HealthCheckFailed
-from ci_deploy.health import HealthResult, HealthSpec, check_health, failure_error, slowest
+from ci_deploy.health.checks import HealthResult, HealthSpec, check_health, failure_error, slowest
 from ci_deploy.platforms.base import HealthHints
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "SSL_CERT_FILE", "SSL_CERT_DIR")
@@ -353,7 +353,7 @@ def test_a_secret_echoed_back_by_the_server_is_scrubbed_from_reasons_and_logs(
         served_by_values=("dpl_new",),
         headers={"x-vercel-protection-bypass": SECRET},
     )
-    caplog.set_level(logging.INFO, logger="ci_deploy.health")
+    caplog.set_level(logging.INFO, logger="ci_deploy.health.checks")
 
     result = run(HealthSpec(server.url, ("/",), timeout=2), hints)
 
@@ -361,7 +361,7 @@ def test_a_secret_echoed_back_by_the_server_is_scrubbed_from_reasons_and_logs(
     assert SECRET not in repr(result)
     error = failure_error(result)
     assert SECRET not in error.message + error.details
-    health_logs = [r.getMessage() for r in caplog.records if r.name == "ci_deploy.health"]
+    health_logs = [r.getMessage() for r in caplog.records if r.name == "ci_deploy.health.checks"]
     assert health_logs and all(SECRET not in message for message in health_logs)
     redaction.forget_all()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ci_deploy.health_probe import Answer, judge, resolve_url, same_site, status_ranges_text
+from ci_deploy.health.probe import Answer, judge, resolve_url, same_site, status_ranges_text
 
 DEFAULT = ((200, 399),)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from ci_deploy.inputs import INPUTS, OUTPUTS
+from ci_deploy.config.inputs import INPUTS, OUTPUTS
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

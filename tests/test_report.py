@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ci_deploy import redaction
 from ci_deploy.platforms.base import DnsRecord, DomainStatus
-from ci_deploy.report import (
+from ci_deploy.report.render import (
     HealthFacts,
     HealthRow,
     PlanFacts,

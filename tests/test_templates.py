@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ci_deploy.config.templates import check_template, placeholders, render_template
 from ci_deploy.errors import InputError
-from ci_deploy.templates import check_template, placeholders, render_template
 
 SHA = "89abcdef0123456789abcdef0123456789abcdef"
 

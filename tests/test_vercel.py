@@ -14,7 +14,7 @@ from pytest_httpx import HTTPXMock
 from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import ArtifactError, InputError
 from ci_deploy.platforms.base import Deployment, DeployRequest, PlatformSettings
-from ci_deploy.platforms.vercel import Vercel
+from ci_deploy.platforms.vercel.adapter import Vercel
 
 API = "https://api.vercel.com"
 T = "teamId=team_abc"

@@ -8,7 +8,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy import redaction
-from ci_deploy.platforms.vercel_api import VercelApi, VercelApiError, error_from, interpret, scope_params
+from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, error_from, interpret, scope_params
 
 API = "https://api.vercel.com"
 

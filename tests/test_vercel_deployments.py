@@ -12,14 +12,14 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import PlatformError
 from ci_deploy.platforms.base import DeployRequest
-from ci_deploy.platforms.vercel_api import VercelApi, VercelApiError
-from ci_deploy.platforms.vercel_deployments import (
+from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError
+from ci_deploy.platforms.vercel.deployments import (
     CREATE_ATTEMPTS,
     create_body,
     create_query,
     create_with_uploads,
 )
-from ci_deploy.platforms.vercel_files import FileEntry
+from ci_deploy.platforms.vercel.files import FileEntry
 
 API = "https://api.vercel.com"
 CREATE = f"{API}/v13/deployments?teamId=team_abc&skipAutoDetectionConfirmation=1"

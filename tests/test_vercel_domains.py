@@ -7,8 +7,8 @@ from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.platforms.base import DnsRecord
-from ci_deploy.platforms.vercel_api import VercelApi
-from ci_deploy.platforms.vercel_domains import attach_domains, dns_records, domain_status, status_of
+from ci_deploy.platforms.vercel.api import VercelApi
+from ci_deploy.platforms.vercel.domains import attach_domains, dns_records, domain_status, status_of
 
 API = "https://api.vercel.com"
 DOMAINS = f"{API}/v10/projects/prj_1/domains?teamId=team_abc"

@@ -7,8 +7,8 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import PlatformError
 from ci_deploy.platforms.base import EnvVar
-from ci_deploy.platforms.vercel_api import VercelApi
-from ci_deploy.platforms.vercel_env import env_body, existing_env_names, names_for, set_env_vars
+from ci_deploy.platforms.vercel.api import VercelApi
+from ci_deploy.platforms.vercel.env import env_body, existing_env_names, names_for, set_env_vars
 
 ENV = "https://api.vercel.com/v10/projects/prj_1/env?teamId=team_abc"
 

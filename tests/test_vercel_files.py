@@ -10,8 +10,8 @@ import pytest
 
 from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import ArtifactError, LimitError
-from ci_deploy.platforms import vercel_files
-from ci_deploy.platforms.vercel_files import (
+from ci_deploy.platforms.vercel import files as vercel_files
+from ci_deploy.platforms.vercel.files import (
     check_limits,
     check_prebuilt,
     detect_layout,

@@ -6,8 +6,8 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import AuthError, InputError, NotFoundError
-from ci_deploy.platforms.vercel_api import VercelApi
-from ci_deploy.platforms.vercel_project import (
+from ci_deploy.platforms.vercel.api import VercelApi
+from ci_deploy.platforms.vercel.project import (
     auto_promotion_paused,
     find_project,
     list_deployments,

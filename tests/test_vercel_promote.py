@@ -7,8 +7,8 @@ from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import DeployFailed, DeployTimeout, NotFoundError
-from ci_deploy.platforms.vercel_api import VercelApi
-from ci_deploy.platforms.vercel_promote import job_state, previous_production, promote, rollback
+from ci_deploy.platforms.vercel.api import VercelApi
+from ci_deploy.platforms.vercel.promote import job_state, previous_production, promote, rollback
 
 API = "https://api.vercel.com"
 PROJECT_INFO = f"{API}/v9/projects/prj_1?teamId=team_abc&rollbackInfo=true"

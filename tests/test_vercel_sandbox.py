@@ -16,8 +16,8 @@ import pytest
 from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import DeployFailed, DeployTimeout, InputError
 from ci_deploy.platforms.base import DeployRequest, EnvVar, PlatformSettings
-from ci_deploy.platforms.vercel import Vercel
-from ci_deploy.platforms.vercel_project import list_deployments
+from ci_deploy.platforms.vercel.adapter import Vercel
+from ci_deploy.platforms.vercel.project import list_deployments
 from ci_deploy.sandbox import identities
 from ci_deploy.sandbox.runtime import Sandbox
 

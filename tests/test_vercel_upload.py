@@ -10,9 +10,9 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import PlatformError
-from ci_deploy.platforms.vercel_api import VercelApi
-from ci_deploy.platforms.vercel_files import FileEntry
-from ci_deploy.platforms.vercel_upload import upload_headers, upload_missing
+from ci_deploy.platforms.vercel.api import VercelApi
+from ci_deploy.platforms.vercel.files import FileEntry
+from ci_deploy.platforms.vercel.upload import upload_headers, upload_missing
 
 FILES_URL = "https://api.vercel.com/v2/files?teamId=team_abc"
 
@@ -119,7 +119,7 @@ def test_a_missing_sha_this_deploy_does_not_have_is_an_error(api: VercelApi) -> 
 
 
 def test_uploads_in_flight_follow_the_round_trip_of_the_create_call() -> None:
-    from ci_deploy.platforms.vercel_upload import FAR_IN_FLIGHT, NEAR_IN_FLIGHT, in_flight_for
+    from ci_deploy.platforms.vercel.upload import FAR_IN_FLIGHT, NEAR_IN_FLIGHT, in_flight_for
 
     assert in_flight_for(0.002) == NEAR_IN_FLIGHT
     assert in_flight_for(0.25) == FAR_IN_FLIGHT > NEAR_IN_FLIGHT

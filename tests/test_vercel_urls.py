@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ci_deploy.platforms.vercel_urls import (
+from ci_deploy.platforms.vercel.urls import (
     branch_alias,
     production_alias,
     slug_branch,

@@ -7,8 +7,8 @@ from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import DeployFailed, DeployTimeout
-from ci_deploy.platforms.vercel_api import VercelApi
-from ci_deploy.platforms.vercel_wait import assess, event_lines, wait_until_ready
+from ci_deploy.platforms.vercel.api import VercelApi
+from ci_deploy.platforms.vercel.wait import assess, event_lines, wait_until_ready
 
 STATUS = "https://api.vercel.com/v13/deployments/dpl_1?teamId=team_abc"
 EVENTS = "https://api.vercel.com/v3/deployments/dpl_1/events?teamId=team_abc"

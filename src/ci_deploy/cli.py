@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import NoReturn, TextIO
 
 from ci_deploy import __version__
-from ci_deploy.inputs import add_cli_arguments, inputs_from_cli, read_action_inputs
+from ci_deploy.config.inputs import add_cli_arguments, inputs_from_cli, read_action_inputs
 
 log = logging.getLogger("ci_deploy")
 
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _names() -> list[str]:
-    from ci_deploy.inputs import INPUTS
+    from ci_deploy.config.inputs import INPUTS
 
     return list(INPUTS)
 
@@ -118,7 +118,7 @@ def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
     inputs = read_action_inputs(env) if args.subcommand == "action" else _cli_inputs(args)
     if args.subcommand == "deploy" and args.sandbox:
         return _deploy_into_sandbox(args, inputs, env)
-    from ci_deploy.run import run
+    from ci_deploy.commands.run import run
 
     operation = f"domains-{args.action}" if args.subcommand == "domains" else None
     return _guarded(lambda: run(inputs, env, operation=operation), env)
@@ -213,7 +213,7 @@ def _install_logging(verbose: bool) -> logging.Handler:
 
 
 def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], environ: dict[str, str]) -> int:
-    from ci_deploy.sandbox_demo import deploy_into_sandbox
+    from ci_deploy.commands.sandbox_demo import deploy_into_sandbox
 
     return deploy_into_sandbox(inputs, environ, state_dir=args.state_dir, serve=args.serve, guard=_guarded)
 

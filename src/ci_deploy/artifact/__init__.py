@@ -1,0 +1,184 @@
+"""Artifact intake: a directory, an archive, or a workflow-run artifact -> files to deploy.
+
+The walk yields regular files only, in path order, with relative POSIX paths and sizes read
+once from ``stat`` (bytes are never loaded here; each platform hashes its own way, streaming).
+Links inside a directory are followed only while they stay inside the root; one pointing
+outside, a broken one, a loop, a device file or a FIFO is an :class:`ArtifactError` naming it.
+Archives are extracted safely (:mod:`ci_deploy.artifact.archives`) into a temporary folder that is
+removed when the ``with`` block ends.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ci_deploy.artifact.archives import ARCHIVE_SUFFIXES, ExtractLimits, extract, is_archive
+from ci_deploy.errors import ArtifactError, InputError
+
+__all__ = [
+    "Artifact",
+    "ArtifactFile",
+    "ExtractLimits",
+    "open_artifact",
+    "open_run_artifact",
+    "walk_directory",
+]
+
+#: GitHub helper: download the run artifact ``name`` into the given folder, return the zip's path
+FetchArtifact = Callable[[str, Path], Path]
+
+
+@dataclass(frozen=True)
+class ArtifactFile:
+    """One regular file of the artifact: its relative POSIX ``path`` (no leading slash), where
+    its bytes are on disk (``source``; archives are extracted first) and its ``size``."""
+
+    path: str
+    source: Path
+    size: int
+
+
+@dataclass
+class Artifact:
+    """The files to deploy, walked once, in path order."""
+
+    root: Path
+    files: list[ArtifactFile]
+    #: how the user named it, for messages ("dist/", "site.zip", "artifact 'web'")
+    label: str
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+    def find(self, path: str) -> ArtifactFile | None:
+        """The file at relative ``path``, or None."""
+        return next((f for f in self.files if f.path == path), None)
+
+
+def _inside(real: str, real_root: str) -> bool:
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+class _Walk:
+    """One directory walk; ``chain`` holds the real folders being visited (link loops)."""
+
+    def __init__(self, root: Path, label: str) -> None:
+        self.label = label
+        self.real_root = os.path.realpath(root)
+        self.files: list[ArtifactFile] = []
+
+    def refuse(self, relative: str, why: str) -> ArtifactError:
+        return ArtifactError(f"{self.label}: '{relative}' {why}", input_name="artifact")
+
+    def visit(self, folder: str, prefix: str, chain: tuple[str, ...]) -> None:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+        for entry in entries:
+            relative = prefix + entry.name
+            real = entry.path
+            if entry.is_symlink():
+                real = os.path.realpath(entry.path)
+                if not _inside(real, self.real_root):
+                    target = os.readlink(entry.path)
+                    raise self.refuse(relative, f"is a link pointing outside the artifact ('{target}')")
+                if not os.path.exists(real):
+                    raise self.refuse(relative, f"is a broken link ('{os.readlink(entry.path)}')")
+            mode = os.stat(real, follow_symlinks=False).st_mode
+            if stat.S_ISDIR(mode):
+                if real in chain:
+                    raise self.refuse(relative, "is a link loop")
+                self.visit(real, relative + "/", (*chain, real))
+            elif stat.S_ISREG(mode):
+                self.files.append(ArtifactFile(relative, Path(real), os.stat(real).st_size))
+            else:
+                raise self.refuse(relative, "is a device file, FIFO or socket, not a regular file")
+
+
+def walk_directory(root: Path, label: str) -> Artifact:
+    """Every regular file under ``root``, sorted by relative path."""
+    walk = _Walk(root, label)
+    walk.visit(walk.real_root, "", (walk.real_root,))
+    if not walk.files:
+        raise ArtifactError(f"{label} has no files to deploy; did the build write its output there?")
+    walk.files.sort(key=lambda f: f.path)
+    return Artifact(root=Path(walk.real_root), files=walk.files, label=label)
+
+
+def _resolve(path: str | Path, working_directory: str | Path) -> Path:
+    base = Path(working_directory)
+    if not base.is_dir():
+        raise InputError(f"no such directory: {base}", input_name="working-directory")
+    candidate = Path(path)
+    return candidate if candidate.is_absolute() else base / candidate
+
+
+@contextmanager
+def _extracted(archive: Path, label: str, limits: ExtractLimits, temp_dir: str | None) -> Iterator[Artifact]:
+    with tempfile.TemporaryDirectory(prefix="ci-deploy-artifact-", dir=temp_dir) as folder:
+        root = Path(folder) / "root"
+        root.mkdir()
+        extract(archive, root, label, limits)
+        yield walk_directory(root, label)
+
+
+@contextmanager
+def open_artifact(
+    path: str | Path,
+    *,
+    working_directory: str | Path = ".",
+    label: str | None = None,
+    artifact_name: str | None = None,
+    fetch: FetchArtifact | None = None,
+    limits: ExtractLimits | None = None,
+    temp_dir: str | None = None,
+) -> Iterator[Artifact]:
+    """The artifact at ``path`` (relative to ``working_directory``): a folder or an archive; or,
+    when ``artifact_name`` is given, that workflow-run artifact through ``fetch``.
+
+    Archives are extracted into a temporary folder, removed when the block ends."""
+    if artifact_name:
+        if fetch is None:
+            raise InputError("cannot be downloaded here (no GitHub access)", input_name="artifact-name")
+        with open_run_artifact(artifact_name, fetch, limits=limits, temp_dir=temp_dir) as artifact:
+            yield artifact
+        return
+    location = _resolve(path, working_directory)
+    name = label or str(path)
+    if location.is_dir():
+        yield walk_directory(location, label or name.rstrip("/") + "/")
+        return
+    if not location.exists():
+        raise ArtifactError(
+            f"no directory or archive at '{path}' (looked for {location.absolute()}); build the site "
+            "first, or point artifact at the build's output folder",
+            input_name="artifact",
+        )
+    if not is_archive(location):
+        kinds = ", ".join(ARCHIVE_SUFFIXES)
+        raise ArtifactError(f"'{path}' is a file but not a {kinds} archive", input_name="artifact")
+    with _extracted(location, name, limits or ExtractLimits(), temp_dir) as artifact:
+        yield artifact
+
+
+@contextmanager
+def open_run_artifact(
+    name: str,
+    fetch: FetchArtifact,
+    *,
+    limits: ExtractLimits | None = None,
+    temp_dir: str | None = None,
+) -> Iterator[Artifact]:
+    """The workflow-run artifact ``name``: ``fetch`` saves its zip in a temporary folder, which
+    is then extracted like any zip and removed when the block ends."""
+    label = f"artifact '{name}'"
+    with tempfile.TemporaryDirectory(prefix="ci-deploy-download-", dir=temp_dir) as folder:
+        archive = fetch(name, Path(folder))
+        with _extracted(archive, label, limits or ExtractLimits(), temp_dir) as artifact:
+            yield artifact

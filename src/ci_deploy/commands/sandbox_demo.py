@@ -1,0 +1,54 @@
+"""``ci-deploy deploy --sandbox``: the README demo. Starts a sandbox in this process, deploys
+into it with the same pipeline a real deploy uses, prints the live URL as the last stdout line,
+and keeps serving until Ctrl-C (or exits at once with ``--no-serve``)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from importlib import resources
+from pathlib import Path
+
+
+def demo_site() -> Path:
+    """The bundled demo site, deployed when no artifact is given."""
+    return Path(str(resources.files("ci_deploy") / "demo"))
+
+
+def sandbox_inputs(inputs: Mapping[str, str]) -> dict[str, str]:
+    """``inputs`` with the demo's defaults: cloudflare-pages, project ``demo``, the demo site."""
+    merged = dict(inputs)
+    merged.setdefault("platform", "cloudflare-pages")
+    merged.setdefault("project", "demo")
+    merged.setdefault("artifact", str(demo_site()))
+    merged.setdefault("env-required", "none")
+    return merged
+
+
+def deploy_into_sandbox(
+    inputs: Mapping[str, str],
+    environ: Mapping[str, str],
+    *,
+    state_dir: str | None,
+    serve: bool,
+    guard: Callable[[Callable[[], int], Mapping[str, str]], int],
+) -> int:
+    from ci_deploy.commands.run import run
+    from ci_deploy.sandbox.runtime import Sandbox
+
+    sandbox = Sandbox(state_dir).start()
+    # A local run: no GitHub event, no workflow token, nothing from an outer Actions job; the
+    # sandbox's token, account and API come in as the platforms' usual variables.
+    local_env = {k: v for k, v in environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+    local_env.update({k: v for k, v in sandbox.env().items() if not k.startswith("GITHUB_")})
+    try:
+        code = guard(lambda: run(sandbox_inputs(inputs), local_env), local_env)
+        if code == 0 and serve:
+            print("Serving the sandbox until Ctrl-C ...", file=sys.stderr, flush=True)
+            with contextlib.suppress(KeyboardInterrupt):
+                threading.Event().wait()
+        return code
+    finally:
+        sandbox.stop()

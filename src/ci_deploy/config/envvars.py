@@ -1,0 +1,207 @@
+"""Env vars for the deployed app: the ``env`` and ``env-file`` inputs, and the required names.
+
+Values are kept exactly as written: YAML is loaded with no implicit typing, so ``true``, ``08``
+and ``1e3`` stay strings. A value that is exactly ``${NAME}`` is read from the step's env var
+``NAME`` — where the workflow puts ``${{ secrets.X }}`` — and becomes a secret (masked at once,
+stored as a secret by the adapters). ``$${`` escapes a literal ``${``; any other ``${`` is
+refused rather than half-interpolated. The plan holds names and values; only names are printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ci_deploy import runner
+from ci_deploy.artifact import Artifact
+from ci_deploy.config.env_required import auto_required
+from ci_deploy.config.settings import Settings
+from ci_deploy.errors import InputError
+from ci_deploy.platforms.base import EnvVar
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+_DOTENV_LINE = re.compile(r"(?:export\s+)?([^=\s]+)\s*=\s*(.*)")
+
+
+@dataclass(frozen=True)
+class EnvPlan:
+    """The variables to set (in name order) and the names that must have a value somewhere."""
+
+    variables: list[EnvVar]
+    required: frozenset[str]
+
+    @property
+    def names(self) -> list[str]:
+        return [variable.name for variable in self.variables]
+
+
+class _StringLoader(yaml.SafeLoader):
+    """Safe YAML with every plain scalar kept as the string written, and duplicate keys refused."""
+
+
+_StringLoader.yaml_implicit_resolvers = {}
+
+
+def _mapping_without_duplicates(loader: _StringLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StringLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_duplicates)
+
+
+def parse_env_yaml(text: str, *, input_name: str) -> dict[str, str]:
+    """A YAML mapping of names to scalar values; lists, maps and invalid names are refused."""
+    try:
+        data = yaml.load(text, Loader=_StringLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "invalid YAML"
+        raise InputError(f"not valid YAML{where}: {problem}", input_name=input_name) from None
+    if data is None or data == "":
+        return {}
+    if not isinstance(data, dict):
+        raise InputError("expected a YAML mapping of NAME: value lines", input_name=input_name)
+    values: dict[str, str] = {}
+    for key, value in data.items():
+        name = _check_name(str(key), input_name)
+        if isinstance(value, dict | list):
+            raise InputError(
+                f"{name}: lists and maps are not allowed; quote the value", input_name=input_name
+            )
+        values[name] = "" if value is None else str(value)
+    return values
+
+
+def _check_name(name: str, input_name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise InputError(
+            f"{name!r} is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)", input_name=input_name
+        )
+    return name
+
+
+def _unquote(raw: str, number: int) -> str:
+    """A dotenv value: "double" (with \\n, \\", \\\\ escapes), 'single' (literal), or bare."""
+    if raw[:1] in ("'", '"'):
+        quote = raw[0]
+        end = raw.find(quote, 1)
+        while quote == '"' and end > 0 and raw[end - 1] == "\\" and not raw[:end].endswith("\\\\"):
+            end = raw.find(quote, end + 1)
+        if end < 0:
+            raise ValueError(f"line {number}: unterminated quote")
+        rest = raw[end + 1 :].strip()
+        if rest and not rest.startswith("#"):
+            raise ValueError(f"line {number}: unexpected text after the closing quote")
+        inner = raw[1:end]
+        if quote == "'":
+            return inner
+        escapes = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+        return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(0)), inner)
+    return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+
+
+def parse_dotenv(text: str, *, input_name: str) -> dict[str, str]:
+    """``KEY=value`` lines with optional ``export``, quotes and ``#`` comments."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _DOTENV_LINE.fullmatch(stripped)
+        if match is None:
+            raise InputError(f"line {number} is not KEY=value", input_name=input_name)
+        name = _check_name(match.group(1), input_name)
+        try:
+            values[name] = _unquote(match.group(2), number)
+        except ValueError as exc:
+            raise InputError(str(exc), input_name=input_name) from None
+    return values
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        raise InputError(f"no such file: {path}", input_name="env-file")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() in (".yml", ".yaml"):
+        return parse_env_yaml(text, input_name="env-file")
+    return parse_dotenv(text, input_name="env-file")
+
+
+def resolve_value(
+    name: str, value: str, environ: Mapping[str, str], *, input_name: str, mask: Callable[[str], None]
+) -> EnvVar:
+    """``${NAME}`` -> a secret from the step's env; ``$${`` -> a literal ``${``; else plain."""
+    whole = _REFERENCE.fullmatch(value)
+    if whole:
+        source = whole.group(1)
+        if not _NAME.fullmatch(source):
+            raise InputError(f"{name}: '${{{source}}}' does not name a variable", input_name=input_name)
+        secret = environ.get(source, "")
+        if not secret:
+            raise InputError(
+                f"{name}: the step's env var {source} is unset or empty; add "
+                f"`{source}: ${{{{ secrets.{source} }}}}` to the step's env",
+                input_name=input_name,
+            )
+        mask(secret)
+        return EnvVar(name=name, value=secret, secret=True)
+    unescaped = value.replace("$${", "\0")
+    if "${" in unescaped:
+        raise InputError(
+            f"{name}: only a whole value '${{NAME}}' is read from the step's env; "
+            "write '$${' for a literal '${'",
+            input_name=input_name,
+        )
+    return EnvVar(name=name, value=unescaped.replace("\0", "${"), secret=False)
+
+
+def _required(settings: Settings, artifact: Artifact | None) -> frozenset[str]:
+    if settings.env_required == "none":
+        return frozenset()
+    if settings.env_required == "auto":
+        return auto_required(Path(settings.working_directory), artifact)
+    return frozenset(settings.env_required)
+
+
+def build_env_plan(
+    settings: Settings,
+    environ: Mapping[str, str],
+    artifact: Artifact | None,
+    *,
+    mask: Callable[[str], None] | None = None,
+) -> EnvPlan:
+    """Read ``env-file`` then ``env`` (``env`` wins), resolve ``${NAME}``, list required names."""
+    mask = mask or runner.mask
+    sources: list[tuple[str, dict[str, str]]] = []
+    if settings.env_file:
+        file_path = Path(settings.env_file)
+        if not file_path.is_absolute():
+            file_path = Path(settings.working_directory) / file_path
+        sources.append(("env-file", read_env_file(file_path)))
+    if settings.env:
+        sources.append(("env", parse_env_yaml(settings.env, input_name="env")))
+    resolved: dict[str, EnvVar] = {}
+    for input_name, values in sources:
+        for name, value in values.items():
+            resolved[name] = resolve_value(name, value, environ, input_name=input_name, mask=mask)
+    variables = [resolved[name] for name in sorted(resolved)]
+    return EnvPlan(variables=variables, required=_required(settings, artifact))
+
+
+def missing_required(plan: EnvPlan, existing_names: set[str]) -> list[str]:
+    """Required names with no value in the plan nor already on the project, sorted."""
+    given = set(plan.names) | existing_names
+    return sorted(plan.required - given)

@@ -1,0 +1,219 @@
+"""Settings: one validated model built from action inputs, CLI flags or the platforms' env vars.
+
+Every field is named after its input (``health-check-timeout`` -> ``health_check_timeout``) and
+parsed by :mod:`ci_deploy.config.values`. A failure is one line naming the input as the user wrote
+it (``input 'timeout': expected seconds, got 'soon'``) — pydantic's own report is never shown.
+Secrets are registered for redaction before validation runs, and are left out of ``repr``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from ci_deploy import redaction
+from ci_deploy.config import values as parse
+from ci_deploy.config.inputs import INPUTS, read_action_inputs
+from ci_deploy.config.values import HealthExpect
+from ci_deploy.errors import InputError
+
+__all__ = ["INPUTS", "HealthExpect", "Settings", "read_action_inputs", "settings_from_inputs"]
+
+Platform = Literal["cloudflare-pages", "vercel"]
+PLATFORMS: tuple[str, ...] = ("cloudflare-pages", "vercel")
+
+#: per platform: input -> the env var read when the input is empty
+FALLBACKS: dict[str, dict[str, str]] = {
+    "cloudflare-pages": {
+        "token": "CLOUDFLARE_API_TOKEN",
+        "account": "CLOUDFLARE_ACCOUNT_ID",
+        "api-url": "CLOUDFLARE_API_BASE_URL",
+    },
+    "vercel": {
+        "token": "VERCEL_TOKEN",
+        "account": "VERCEL_ORG_ID",
+        "project": "VERCEL_PROJECT_ID",
+        "api-url": "VERCEL_API_URL",
+    },
+}
+COMMON_FALLBACKS = {"github-token": "GITHUB_TOKEN"}
+
+#: field -> parser of its raw string (fields not listed are plain strings)
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "create_project": parse.parse_bool,
+    "comment": parse.parse_bool,
+    "github_deployment": parse.parse_bool,
+    "wait": parse.parse_bool,
+    "cleanup": parse.parse_bool,
+    "dry_run": parse.parse_bool,
+    "environment": lambda raw: parse.parse_choice(raw, ("auto", "preview", "production")),
+    "on_health_failure": lambda raw: parse.parse_choice(raw, ("rollback", "fail", "warn")),
+    "command": lambda raw: parse.parse_choice(raw, ("deploy", "cleanup", "promote", "rollback")),
+    "timeout": parse.parse_seconds,
+    "health_check_timeout": parse.parse_seconds,
+    "health_check_max_latency_ms": parse.parse_milliseconds,
+    "pr_number": parse.parse_positive_int,
+    "domains": parse.parse_domains,
+    "health_check": parse.parse_health_checks,
+    "health_check_expect": parse.parse_health_expect,
+    "health_check_headers": parse.parse_headers,
+    "env_required": parse.parse_env_required,
+    "api_url": parse.parse_url,
+    "project": lambda raw: parse.parse_name(raw, "a project name (letters, digits, '.', '_', '-')"),
+    "branch": parse.parse_branch,
+    "production_branch": parse.parse_branch,
+    "preview_domain": lambda raw: parse.parse_template(raw, "preview-domain"),
+    "comment_key": lambda raw: parse.parse_single_line(raw, forbidden="--"),
+    "github_environment": parse.parse_single_line,
+    "account": parse.parse_single_line,
+    "deployment_id": parse.parse_single_line,
+}
+
+
+def _alias(field: str) -> str:
+    return field.replace("_", "-")
+
+
+class Settings(BaseModel):
+    """Every input, typed. Optional inputs left empty are None (or their documented default)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, alias_generator=_alias, extra="forbid")
+
+    platform: Platform
+    token: str = Field(default="", repr=False)
+    account: str | None = None
+    project: str
+    create_project: bool = True
+    artifact: str = "dist"
+    working_directory: str = "."
+    artifact_name: str | None = None
+    environment: Literal["auto", "preview", "production"] = "auto"
+    production_branch: str | None = None
+    branch: str | None = None
+    pr_number: int | None = None
+    domains: list[str] = Field(default_factory=list)
+    preview_domain: str | None = None
+    env: str | None = None
+    env_file: str | None = None
+    env_required: Literal["auto", "none"] | tuple[str, ...] = "auto"
+    github_token: str = Field(default="", repr=False)
+    comment: bool = True
+    comment_key: str = ""
+    github_deployment: bool = True
+    github_environment: str | None = None
+    wait: bool = True
+    timeout: float = 600.0
+    health_check: list[str] = Field(default_factory=lambda: ["/"])
+    health_check_expect: HealthExpect = HealthExpect()
+    health_check_timeout: float = 120.0
+    health_check_headers: dict[str, str] = Field(default_factory=dict)
+    health_check_max_latency_ms: float | None = None
+    vercel_protection_bypass: str | None = Field(default=None, repr=False)
+    on_health_failure: Literal["rollback", "fail", "warn"] = "rollback"
+    cleanup: bool = True
+    command: Literal["deploy", "cleanup", "promote", "rollback"] = "deploy"
+    deployment_id: str | None = None
+    dry_run: bool = False
+    api_url: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _parse_raw(cls, value: Any, info: Any) -> Any:
+        """Turn the raw input string into the field's type with our own one-line reasons."""
+        parser = _PARSERS.get(info.field_name)
+        if parser is None or not isinstance(value, str):
+            return value
+        try:
+            return parser(value)
+        except parse.InvalidValue as exc:
+            raise PydanticCustomError("ci_deploy_input", "{reason}", {"reason": str(exc)}) from None
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        if self.command == "promote" and not self.deployment_id:
+            raise PydanticCustomError(
+                "ci_deploy_input",
+                "{reason}",
+                {"reason": "required by command 'promote'", "input": "deployment-id"},
+            )
+        if not self.comment_key:
+            object.__setattr__(self, "comment_key", f"{self.platform}/{self.project}")
+        return self
+
+    def require_token(self) -> str:
+        """The platform token, or an InputError saying where to put one."""
+        if self.token:
+            return self.token
+        variable = FALLBACKS[self.platform]["token"]
+        raise InputError(
+            f"no platform API token: set {variable} in the step's env or pass "
+            f"token: ${{{{ secrets.{variable} }}}}",
+            input_name="token",
+        )
+
+    def github_environment_for(self, environment: Literal["preview", "production"]) -> str:
+        """The GitHub environment name: the input, else ``Preview`` / ``Production``."""
+        return self.github_environment or environment.capitalize()
+
+
+def _with_fallbacks(raw: dict[str, str], platform: str, environ: Mapping[str, str]) -> dict[str, str]:
+    for name, variable in {**FALLBACKS.get(platform, {}), **COMMON_FALLBACKS}.items():
+        if not raw.get(name):
+            raw[name] = environ.get(variable, "").strip()
+    return raw
+
+
+def _check_required(raw: Mapping[str, str], platform: str) -> None:
+    if not raw.get("platform"):
+        raise InputError(f"required: set it to one of {', '.join(PLATFORMS)}", input_name="platform")
+    if platform not in PLATFORMS:
+        raise InputError(
+            f"expected one of {', '.join(PLATFORMS)}, got {raw['platform']!r}", input_name="platform"
+        )
+    if not raw.get("project"):
+        variable = FALLBACKS[platform].get("project")
+        hint = f" (or set {variable})" if variable else ""
+        raise InputError(f"required: the {platform} project name{hint}", input_name="project")
+
+
+def _first_error(exc: ValidationError) -> InputError:
+    """One line for the first failure; the others follow as details (names and reasons only)."""
+    lines: list[tuple[str, str]] = []
+    for error in exc.errors(include_input=False, include_url=False):
+        ctx = error.get("ctx") or {}
+        loc = error.get("loc") or ()
+        name = str(ctx.get("input") or (loc[0] if loc else "?"))
+        reason = str(ctx.get("reason") or error.get("msg", "invalid"))
+        lines.append((_alias(name), reason))
+    name, reason = lines[0]
+    details = "\n".join(f"input '{other}': {why}" for other, why in lines[1:])
+    return InputError(reason, input_name=name, details=details)
+
+
+def settings_from_inputs(inputs: Mapping[str, str], environ: Mapping[str, str]) -> Settings:
+    """Validate ``inputs`` (kebab names; missing or empty means the default) into Settings.
+
+    Empty inputs fall back to the platform's usual env vars (``CLOUDFLARE_API_TOKEN``, ...).
+    Raises InputError (exit 2) with one line naming the input."""
+    unknown = sorted(set(inputs) - set(INPUTS))
+    if unknown:
+        raise InputError(f"unknown input {unknown[0]!r}", input_name=unknown[0])
+    raw = {name: (inputs.get(name) or "").strip() for name in INPUTS}
+    platform = raw["platform"].lower()
+    raw["platform"] = platform
+    raw = _with_fallbacks(raw, platform, environ)
+    for name, spec in INPUTS.items():
+        if spec.secret:
+            redaction.register(raw[name])
+    _check_required(raw, platform)
+    given = {name: value for name, value in raw.items() if value}
+    for name, spec in INPUTS.items():
+        if name not in given and spec.default:
+            given[name] = spec.default
+    try:
+        return Settings.model_validate(given)
+    except ValidationError as exc:
+        raise _first_error(exc) from None

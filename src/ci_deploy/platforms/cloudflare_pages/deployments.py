@@ -1,0 +1,197 @@
+"""Deployments of one Pages project: create exactly one, wait for it, list, delete, roll back.
+
+Creating a deployment is not idempotent, and that is where wrangler's retry rule (retry on code
+8000000) can make two. Here a create is sent again only when it provably did not happen: a 429
+or a refused connection is retried by the transport; after a dropped connection, a timeout, a
+5xx or an 8000000 we first look for our own deployment (branch + commit + created after the
+request began, by the server's clock) and create again only when it is not there.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from ci_deploy import http
+from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
+from ci_deploy.platforms.cloudflare_pages import model
+from ci_deploy.platforms.cloudflare_pages.api import UNKNOWN_ERROR, CloudflareApi, CloudflareApiError
+
+log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.deployments")
+
+#: a create is retried by the transport only on 429: the server did not act on it
+CREATE_RETRY = http.RetryPolicy(attempts=4, statuses=frozenset({429}))
+CREATE_ATTEMPTS = 3
+#: how long after an unknown outcome we look again before creating anew (server may lag)
+LOOKUP_SETTLE = 2.0
+#: slack for the 1-second resolution of ``Date`` when comparing server timestamps
+CLOCK_SLACK = 2.0
+POLL_FIRST_DELAY = 0.1
+POLL_MAX_DELAY = 5.0
+LOG_TAIL_LINES = 30
+
+
+class DeploymentsApi:
+    """The deployment endpoints of one project, with injectable sleep and clock for tests."""
+
+    def __init__(
+        self,
+        api: CloudflareApi,
+        account: str,
+        project: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._api = api
+        self._path = f"accounts/{account}/pages/projects/{project}/deployments"
+        self._clock = clock
+
+    def get(self, deployment_id: str, *, deadline: float | None = None) -> dict[str, Any]:
+        """One deployment; ``deadline`` (``time.monotonic()``) bounds the transport's retries."""
+        return dict(self._api.call("GET", f"{self._path}/{deployment_id}", deadline=deadline))
+
+    def listing(self, environment: str | None = None) -> Iterator[dict[str, Any]]:
+        """Deployments newest first, page by page as the caller iterates."""
+        params = {"env": environment} if environment else {}
+        for item in self._api.pages(self._path, params):
+            if isinstance(item, dict):
+                yield item
+
+    def create(
+        self, fields: Mapping[str, str], files: list[tuple[str, tuple[str, bytes, str]]]
+    ) -> dict[str, Any]:
+        """Create one deployment and return the API's answer for it — never a second one."""
+        branch, commit = fields["branch"], fields.get("commit_hash", "")
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            began = self._api.server_now() - CLOCK_SLACK
+            try:
+                # Text fields go in as file-less parts: with no file at all httpx would otherwise
+                # send a urlencoded form, which the API refuses.
+                parts = [*((name, (None, value)) for name, value in fields.items()), *files]
+                result = self._api.call("POST", self._path, files=parts, idempotent=False, retry=CREATE_RETRY)
+                return dict(result)
+            except http.AmbiguousOutcome as exc:
+                reason = f"the connection failed ({type(exc.cause).__name__})"
+            except CloudflareApiError as exc:
+                if not (exc.status is not None and exc.status >= 500) and not exc.has_code(UNKNOWN_ERROR):
+                    raise
+                reason = f"the API answered {exc.message}"
+            log.info("Creating the deployment may or may not have worked (%s); looking for it", reason)
+            found = self.find_own(branch, commit, began)
+            if found is not None:
+                log.info("Found the deployment %s created by the interrupted request", found.get("id"))
+                return found
+            if attempt == CREATE_ATTEMPTS:
+                raise PlatformError(
+                    f"creating the Cloudflare Pages deployment failed {attempt} times: {reason}"
+                )
+            log.info("It was not created; creating it again")
+        raise AssertionError("unreachable")
+
+    def find_own(self, branch: str, commit: str, not_before: float) -> dict[str, Any] | None:
+        """Our deployment among the newest ones, looking twice: the server may still be at it."""
+        for look in range(2):
+            if look:
+                self._api.sleep(LOOKUP_SETTLE)
+            mine = [d for d in self._newest(50) if model.is_own_deployment(d, branch, commit, not_before)]
+            if mine:
+                return min(mine, key=_created)
+        return None
+
+    def _newest(self, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` deployments of the list (newest first)."""
+        newest: list[dict[str, Any]] = []
+        for item in self.listing():
+            newest.append(item)
+            if len(newest) >= limit:
+                break
+        return newest
+
+    def wait(self, result: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Poll (at once, then backing off 0.1 s -> 5 s) until the deploy stage succeeded;
+        raise DeployFailed with the build log's tail, or DeployTimeout with the last stage and,
+        when status checks kept failing, why the last one did."""
+        deadline = self._clock() + timeout
+        # The transport's own retries (and any Retry-After) stop at the same bound, in its clock.
+        transport_deadline = time.monotonic() + timeout
+        deployment_id = str(result["id"])
+        delay, polls, failed = POLL_FIRST_DELAY, 0, ""
+        while True:
+            if model.has_failed(result):
+                raise self._failure(deployment_id, result)
+            if model.is_ready(result):
+                return result
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                name, status = model.stage(result)
+                why = f"; the last status check failed: {failed}" if failed else ""
+                raise DeployTimeout(
+                    f"deployment {deployment_id} was not ready within {timeout:g}s "
+                    f"(last seen stage: {name} {status}{why}); raise 'timeout' or check the Cloudflare "
+                    "dashboard",
+                    input_name="timeout",
+                )
+            if polls:
+                self._api.sleep(min(delay, remaining))
+                delay = min(delay * 2, POLL_MAX_DELAY)
+            polls += 1
+            try:
+                result, failed = self.get(deployment_id, deadline=transport_deadline), ""
+            except CloudflareApiError as exc:
+                if exc.status is not None and exc.status < 500 and exc.status != 429:
+                    raise
+                failed = exc.message
+                log.info("Status check failed (%s); trying again", failed)
+            except httpx.TransportError as exc:
+                failed = f"{type(exc).__name__}: {exc}"
+                log.info("Status check failed (%s); trying again", failed)
+
+    def _failure(self, deployment_id: str, result: Mapping[str, Any]) -> DeployFailed:
+        name, status = model.stage(result)
+        tail = self.log_tail(deployment_id)
+        return DeployFailed(
+            f"Cloudflare Pages reports deployment {deployment_id} {status} at stage '{name}': "
+            f"{build_error(tail)}",
+            details=tail,
+        )
+
+    def log_tail(self, deployment_id: str) -> str:
+        """The last lines of the deployment's log, or why they could not be read."""
+        try:
+            result = self._api.call(
+                "GET", f"{self._path}/{deployment_id}/history/logs", params={"size": 10000000}
+            )
+        except (CloudflareApiError, httpx.HTTPError) as exc:
+            return f"(the deployment log could not be read: {exc})"
+        data = result.get("data") if isinstance(result, dict) else None
+        lines = [str(e.get("line", "")) for e in data or [] if isinstance(e, dict)]
+        return "\n".join(lines[-LOG_TAIL_LINES:]) or "(the deployment log is empty)"
+
+    def delete(self, deployment_id: str) -> None:
+        """Delete a deployment, forcing aliased ones (8000035 otherwise); gone already is fine."""
+        try:
+            self._api.call("DELETE", f"{self._path}/{deployment_id}", params={"force": "true"})
+        except CloudflareApiError as exc:
+            if exc.status != 404:
+                raise
+            log.info("Deployment %s was already deleted", deployment_id)
+
+    def rollback(self, deployment_id: str) -> Any:
+        """Make an earlier production deployment live (what it returns is unverified)."""
+        return self._api.call("POST", f"{self._path}/{deployment_id}/rollback")
+
+
+def build_error(log_tail: str) -> str:
+    """The line of a build log that says why it failed: the last one naming an error, else the
+    last line — so the one-line message carries the reason, not only the details."""
+    lines = [line.strip() for line in log_tail.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower() or "fail" in line.lower()]
+    return (errors or lines or ["(no build log)"])[-1]
+
+
+def _created(deployment: Mapping[str, Any]) -> float:
+    return model.parse_time(deployment.get("created_on")) or 0.0

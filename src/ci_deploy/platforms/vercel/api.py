@@ -1,0 +1,151 @@
+"""The Vercel REST client: one ``httpx.Client``, the team scope on every call, and pure functions
+that turn a response (status + body) into data or a :class:`VercelApiError`.
+
+Vercel answers errors as ``{"error": {"code", "message", ...extra}}``; the extra fields matter
+(``missing`` lists the shas a create needs, ``invalidToken`` tells a bad token from a token that
+lacks access to a team), so they are kept on the error. The scope (``teamId=`` or ``slug=``) is
+added here, once, so no call can forget it - uploads included.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from ci_deploy import http, redaction
+from ci_deploy.errors import PlatformError
+
+log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
+
+DEFAULT_API_URL = "https://api.vercel.com"
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+
+class VercelApiError(PlatformError):
+    """Vercel refused a request; ``extra`` holds the error object's other fields."""
+
+    def __init__(self, message: str, *, status: int, code: str, extra: Mapping[str, Any]) -> None:
+        super().__init__(message, status=status, code=code)
+        self.extra = dict(extra)
+
+    @property
+    def missing(self) -> list[str]:
+        """The shas a ``missing_files`` create needs uploaded first (empty for other errors)."""
+        value = self.extra.get("missing")
+        return [str(sha) for sha in value] if isinstance(value, list) else []
+
+    @property
+    def invalid_token(self) -> bool:
+        return bool(self.extra.get("invalidToken") or self.extra.get("missingToken"))
+
+    @property
+    def described(self) -> str:
+        """The message with the HTTP status, for a one-line error ("rate limited (HTTP 429)")."""
+        status = f"HTTP {self.status}"
+        return self.message if status in self.message else f"{self.message} ({status})"
+
+
+def parse_body(content: bytes) -> Any:
+    """The JSON of a response body; None for an empty body, the text for a non-JSON one."""
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        return content.decode("utf-8", "replace")
+
+
+def error_from(status: int, body: Any) -> VercelApiError:
+    """The error a ``status`` >= 400 response with ``body`` stands for."""
+    envelope = body.get("error") if isinstance(body, dict) else None
+    if isinstance(envelope, dict):
+        code = str(envelope.get("code") or f"http_{status}")
+        message = str(envelope.get("message") or code)
+        extra = {k: v for k, v in envelope.items() if k not in ("code", "message")}
+    else:
+        code = f"http_{status}"
+        text = page_summary(body) if isinstance(body, str) else ""
+        message = f"HTTP {status}" + (f": {text}" if text else "")
+        extra = {}
+    return VercelApiError(redaction.redact(message), status=status, code=code, extra=extra)
+
+
+def page_summary(text: str, limit: int = 200) -> str:
+    """One line for a body that is not JSON: an HTML page (a gateway's error page) by its
+    ``<title>``, else the text's first line - never a page of markup in a one-line error."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    if title and title.group(1).strip():
+        return f"{' '.join(title.group(1).split())} (an HTML page, not the API's JSON)"[:limit]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0][:limit] if lines else ""
+
+
+def interpret(status: int, content: bytes) -> Any:
+    """The parsed body of a successful response, or raise :class:`VercelApiError`."""
+    body = parse_body(content)
+    if status >= 400:
+        raise error_from(status, body)
+    return body
+
+
+def scope_params(team_id: str | None, slug: str | None) -> dict[str, str]:
+    """The query that puts a call in a team's scope; empty for a personal account."""
+    if team_id:
+        return {"teamId": team_id}
+    if slug:
+        return {"slug": slug}
+    return {}
+
+
+class VercelApi:
+    """Thin I/O layer: every request gets the token, the scope and ``http.send``'s retries."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str | None = None,
+        sleep: Sleep = time.sleep,
+        clock: Clock = time.monotonic,
+        max_connections: int = 32,
+    ) -> None:
+        redaction.register(token)
+        self.sleep = sleep
+        self.clock = clock
+        self.scope: dict[str, str] = {}
+        self.client = http.new_client(
+            (base_url or DEFAULT_API_URL).rstrip("/"),
+            headers={"Authorization": f"Bearer {token}"},
+            max_connections=max_connections,
+        )
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        scoped: bool = True,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One request through :func:`ci_deploy.http.send` (retries, Retry-After) with the scope."""
+        query = {**(self.scope if scoped else {}), **(params or {})}
+        response = http.send(self.client, method, path, params=query, sleep=self.sleep, **kwargs)
+        response.read()
+        return response
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """:meth:`send` and :func:`interpret`: the parsed body, or a :class:`VercelApiError`."""
+        response = self.send(method, path, **kwargs)
+        return interpret(response.status_code, response.content)
+
+    def close(self) -> None:
+        self.client.close()

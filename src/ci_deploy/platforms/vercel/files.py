@@ -1,0 +1,195 @@
+"""What a Vercel deployment is made of: static vs prebuilt layout, platform limits, sha1 per file.
+
+Pure apart from reading the artifact's own files: no network, so the dry run and
+``check_limits`` can use it before anything is sent.
+
+Prebuilt: an artifact that contains ``.vercel/output/config.json`` (Build Output API v3), or is
+that folder itself, is deployed like ``vercel deploy --prebuilt``: only ``.vercel/output/**`` is
+sent, under that prefix, with ``?prebuilt=1``. Like the CLI we refuse a ``builds.json`` that
+recorded an error, and a preview build (``builds.json`` ``target: "preview"``) sent to production.
+
+Limits (vercel.md, "Size and count limits" [docs]): at most 10,000 files per deployment (older
+limits page), and 1 GiB of static uploads (the Pro plan's cap; Hobby's is 100 MB, which we only
+warn about because the plan is not known here).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ci_deploy.artifact import Artifact, ArtifactFile
+from ci_deploy.concurrency import bounded_map
+from ci_deploy.errors import ArtifactError, LimitError
+from ci_deploy.platforms.base import Environment, UploadPlan
+
+log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
+
+OUTPUT_PREFIX = ".vercel/output/"
+FILE_MODE = 0o100644  # 33188: what the CLI sends for a regular file
+MAX_FILES = 10_000
+MAX_TOTAL_BYTES = 1024**3
+HOBBY_TOTAL_BYTES = 100 * 1000**2
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files to send, each under the path Vercel gets, and whether this is a prebuilt deploy."""
+
+    prebuilt: bool
+    files: tuple[tuple[str, ArtifactFile], ...]
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of the deployment: path sent to Vercel, sha1 of its bytes, size, where it is."""
+
+    path: str
+    sha: str
+    size: int
+    source: Path
+
+
+def _read_json(file: ArtifactFile) -> Any:
+    try:
+        return json.loads(file.source.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"cannot read {file.path} as JSON: {exc}", input_name="artifact") from exc
+
+
+def _is_output_root(artifact: Artifact, by_path: dict[str, ArtifactFile]) -> bool:
+    """The artifact *is* a ``.vercel/output`` folder: a v3 ``config.json`` at its root next to
+    ``static/`` or ``functions/`` (or the folder is literally named ``.vercel/output``)."""
+    config = by_path.get("config.json")
+    if config is None:
+        return False
+    named = artifact.root.name == "output" and artifact.root.parent.name == ".vercel"
+    shaped = any(p.startswith(("static/", "functions/")) for p in by_path)
+    if not (named or shaped):
+        return False
+    data = _read_json(config)
+    return isinstance(data, dict) and data.get("version") == 3
+
+
+def detect_layout(artifact: Artifact) -> Layout:
+    """Static or prebuilt, and the path of each file as Vercel gets it."""
+    by_path = {f.path: f for f in artifact.files}
+    config = by_path.get(OUTPUT_PREFIX + "config.json")
+    if config is not None:
+        data = _read_json(config)
+        version = data.get("version") if isinstance(data, dict) else None
+        if version != 3:
+            raise ArtifactError(
+                f"{config.path} has version {version!r}; only the Build Output API v3 can be deployed",
+                input_name="artifact",
+            )
+        chosen = tuple((f.path, f) for f in artifact.files if f.path.startswith(OUTPUT_PREFIX))
+        return Layout(prebuilt=True, files=chosen)
+    if _is_output_root(artifact, by_path):
+        return Layout(prebuilt=True, files=tuple((OUTPUT_PREFIX + f.path, f) for f in artifact.files))
+    return Layout(prebuilt=False, files=tuple((f.path, f) for f in artifact.files))
+
+
+def check_prebuilt(layout: Layout, environment: Environment) -> None:
+    """Refuse what ``vercel deploy --prebuilt`` refuses, from ``builds.json``."""
+    builds = next((f for p, f in layout.files if p == OUTPUT_PREFIX + "builds.json"), None)
+    if not layout.prebuilt or builds is None:
+        return
+    data = _read_json(builds)
+    if not isinstance(data, dict):
+        return
+    errors = [data["error"]] if data.get("error") else []
+    errors += [b["error"] for b in data.get("builds") or [] if isinstance(b, dict) and b.get("error")]
+    if errors:
+        first = errors[0]
+        text = first.get("message", first) if isinstance(first, dict) else first
+        raise ArtifactError(
+            f"the prebuilt output recorded a failed build ({builds.path}): {text}",
+            input_name="artifact",
+            details="Fix the build (`vercel build`) and deploy its new .vercel/output.",
+        )
+    if environment == "production" and data.get("target") == "preview":
+        raise ArtifactError(
+            "the prebuilt output was built for preview (builds.json target 'preview') "
+            "but this is a production deploy",
+            input_name="artifact",
+            details="Run `vercel build --prod` for production, or deploy it as a preview.",
+        )
+
+
+def check_limits(layout: Layout, label: str) -> None:
+    """Refuse an empty deployment, more than :data:`MAX_FILES` files, or more than
+    :data:`MAX_TOTAL_BYTES` bytes, naming the file that crosses the limit."""
+    if not layout.files:
+        raise ArtifactError(f"{label} has no files to deploy", input_name="artifact")
+    if len(layout.files) > MAX_FILES:
+        path = layout.files[MAX_FILES][0]
+        raise LimitError(
+            f"{label} has {len(layout.files)} files; Vercel takes at most {MAX_FILES:,} per deployment "
+            f"(the first file past the limit is {path})",
+            input_name="artifact",
+        )
+    total = 0
+    for path, file in layout.files:
+        total += file.size
+        if total > MAX_TOTAL_BYTES:
+            biggest = max(layout.files, key=lambda item: item[1].size)
+            raise LimitError(
+                f"{label} exceeds Vercel's 1 GiB static upload limit at {path} "
+                f"(largest file: {biggest[0]}, {biggest[1].size:,} bytes)",
+                input_name="artifact",
+            )
+    if total > HOBBY_TOTAL_BYTES:
+        log.warning("%s is %s bytes: more than the Hobby plan's 100 MB upload limit", label, f"{total:,}")
+
+
+def read_chunks(path: Path, chunk: int = CHUNK) -> Iterator[bytes]:
+    """The file's bytes in chunks, so no file is held in memory whole."""
+    with path.open("rb") as handle:
+        while data := handle.read(chunk):
+            yield data
+
+
+def sha1_of(path: Path) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    for data in read_chunks(path):
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def hash_layout(layout: Layout, workers: int = 8) -> list[FileEntry]:
+    """Every file with its sha1 (hashing releases the GIL, so a few threads help)."""
+    shas = bounded_map(lambda item: sha1_of(item[1].source), layout.files, workers)
+    return [
+        FileEntry(path, sha, file.size, file.source)
+        for (path, file), sha in zip(layout.files, shas, strict=True)
+    ]
+
+
+def distinct(entries: list[FileEntry]) -> dict[str, FileEntry]:
+    """One entry per content: identical files are uploaded once."""
+    unique: dict[str, FileEntry] = {}
+    for entry in entries:
+        unique.setdefault(entry.sha, entry)
+    return unique
+
+
+def upload_plan(entries: list[FileEntry]) -> UploadPlan:
+    """Totals for the dry run; new-vs-reused is unknown on Vercel without creating (spec)."""
+    unique = distinct(entries)
+    return UploadPlan(
+        files_total=len(entries),
+        bytes_total=sum(e.size for e in entries),
+        files_distinct=len(unique),
+    )
+
+
+def file_list(entries: list[FileEntry]) -> list[dict[str, Any]]:
+    """The ``files`` array of the create body."""
+    return [{"file": e.path, "sha": e.sha, "size": e.size, "mode": FILE_MODE} for e in entries]

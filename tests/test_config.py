@@ -1,24 +1,18 @@
-"""Settings from inputs, flags and env vars; one line per bad input; action.yml kept in sync.
+"""Settings from inputs and env vars: defaults, parsed values, env fallbacks, secrets.
 
-The bad-input catalogues take `httpx_mock`: its teardown fails a test that made any HTTP request.
+Bad inputs are in test_config_bad_inputs.py; the input declarations (action.yml, CLI flags, the
+contract's list) in test_config_inputs.py.
 """
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import pytest
-import yaml
-from pytest_httpx import HTTPXMock
 
 from ci_deploy import redaction
-from ci_deploy.config.inputs import INPUTS, OUTPUTS, add_cli_arguments, inputs_from_cli, read_action_inputs
 from ci_deploy.config.settings import Settings, settings_from_inputs
 from ci_deploy.config.values import HealthExpect
 from ci_deploy.errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
 BASE = {"platform": "cloudflare-pages", "project": "web"}
 
 
@@ -145,161 +139,3 @@ def test_require_token_says_where_to_put_one() -> None:
 def test_github_environment_defaults_by_target() -> None:
     assert settings().github_environment_for("preview") == "Preview"
     assert settings(github_environment="Docs").github_environment_for("production") == "Docs"
-
-
-BAD_INPUTS: list[tuple[dict[str, str], str, str]] = [
-    ({"platform": ""}, "platform", "required"),
-    ({"platform": "netlify"}, "platform", "expected one of cloudflare-pages, vercel, got 'netlify'"),
-    ({"project": ""}, "project", "required"),
-    ({"project": "my project"}, "project", "expected a project name"),
-    ({"timeout": "soon"}, "timeout", "expected seconds, got 'soon'"),
-    ({"timeout": "-5"}, "timeout", "positive"),
-    ({"timeout": "0"}, "timeout", "positive"),
-    ({"timeout": "99999"}, "timeout", "at most 21600"),
-    ({"health-check-timeout": "soon"}, "health-check-timeout", "expected seconds, got 'soon'"),
-    ({"health-check-timeout": "nan"}, "health-check-timeout", "positive"),
-    ({"wait": "maybe"}, "wait", "expected true or false, got 'maybe'"),
-    ({"dry-run": "2"}, "dry-run", "expected true or false"),
-    ({"create-project": "sure"}, "create-project", "expected true or false"),
-    ({"comment": "y"}, "comment", "expected true or false"),
-    ({"cleanup": "never"}, "cleanup", "expected true or false"),
-    ({"github-deployment": "enabled"}, "github-deployment", "expected true or false"),
-    ({"environment": "staging"}, "environment", "expected one of auto, preview, production, got 'staging'"),
-    ({"command": "destroy"}, "command", "expected one of deploy, cleanup, promote, rollback"),
-    ({"on-health-failure": "ignore"}, "on-health-failure", "expected one of rollback, fail, warn"),
-    ({"pr-number": "abc"}, "pr-number", "expected a positive whole number, got 'abc'"),
-    ({"pr-number": "0"}, "pr-number", "expected a positive whole number"),
-    ({"domains": "https://example.com"}, "domains", "without scheme"),
-    ({"domains": "localhost"}, "domains", "expected a host name"),
-    ({"domains": "bad_host.example.com"}, "domains", "expected a host name"),
-    ({"preview-domain": "pr-{{number}}.example.com"}, "preview-domain", "unknown placeholder {{number}}"),
-    ({"preview-domain": "pr-{{pr}.example.com"}, "preview-domain", "unbalanced"),
-    ({"health-check": "health"}, "health-check", "expected a path starting with '/'"),
-    ({"health-check": "/a /b"}, "health-check", "one path or URL per line"),
-    ({"health-check-expect": "ok"}, "health-check-expect", "expected status codes"),
-    ({"health-check-expect": "200-700"}, "health-check-expect", "between 100 and 599"),
-    ({"health-check-expect": "399-200"}, "health-check-expect", "between 100 and 599"),
-    ({"health-check-expect": "200\ntext: {{commit}}"}, "health-check-expect", "unknown placeholder"),
-    ({"health-check-headers": "no colon here"}, "health-check-headers", "line 1 is not 'Name: value'"),
-    ({"health-check-headers": "Bad Header: x"}, "health-check-headers", "line 1 is not 'Name: value'"),
-    ({"health-check-max-latency-ms": "fast"}, "health-check-max-latency-ms", "expected milliseconds"),
-    ({"env-required": "API-KEY"}, "env-required", "is not a variable name"),
-    ({"api-url": "ftp://example.com"}, "api-url", "expected an http(s) URL"),
-    ({"api-url": "localhost:8787"}, "api-url", "expected an http(s) URL"),
-    ({"branch": "feature branch"}, "branch", "expected a branch name"),
-    ({"branch": "a..b"}, "branch", "expected a branch name"),
-    ({"production-branch": "main~1"}, "production-branch", "expected a branch name"),
-    ({"comment-key": "a --> b"}, "comment-key", "must not contain '--'"),
-    ({"command": "promote"}, "deployment-id", "required by command 'promote'"),
-    ({"no-such-input": "x"}, "no-such-input", "unknown input"),
-]
-
-
-@pytest.mark.parametrize(
-    ("inputs", "name", "reason"), BAD_INPUTS, ids=[f"{n}:{r[:20]}" for _, n, r in BAD_INPUTS]
-)
-def test_each_bad_input_is_one_line_naming_the_input(
-    inputs: dict[str, str], name: str, reason: str, httpx_mock: HTTPXMock
-) -> None:
-    with pytest.raises(InputError) as caught:
-        settings_from_inputs({**BASE, **inputs}, {})
-    message = str(caught.value)
-    assert message.startswith(f"input '{name}': "), message
-    assert reason in message
-    assert "\n" not in message and "pydantic" not in message.lower() and "validation error" not in message
-    assert caught.value.exit_code == 2 and caught.value.input_name == name
-
-
-def test_several_bad_inputs_give_the_first_and_list_the_rest_as_details() -> None:
-    with pytest.raises(InputError) as caught:
-        settings(wait="maybe", timeout="soon")
-    assert str(caught.value).count("\n") == 0
-    assert "input 'timeout'" in caught.value.details or "input 'wait'" in caught.value.details
-
-
-def test_a_secret_never_appears_in_an_error() -> None:
-    with pytest.raises(InputError) as caught:
-        settings(
-            token="super-secret-token", timeout="soon", health_check_headers="Authorization Bearer leak1234"
-        )
-    assert "super-secret-token" not in str(caught.value) + caught.value.details
-    assert "leak1234" not in str(caught.value) + caught.value.details
-
-
-def test_read_action_inputs_uses_hyphenated_variables() -> None:
-    environ = {
-        "INPUT_PLATFORM": " vercel ",
-        "INPUT_HEALTH-CHECK-TIMEOUT": "30",
-        "INPUT_HEALTH_CHECK_TIMEOUT": "99",
-    }
-    inputs = read_action_inputs(environ)
-    assert set(inputs) == set(INPUTS)
-    assert inputs["platform"] == "vercel" and inputs["health-check-timeout"] == "30" and inputs["token"] == ""
-
-
-def test_cli_flags_become_inputs() -> None:
-    parser = argparse.ArgumentParser()
-    add_cli_arguments(parser)
-    namespace = parser.parse_args(
-        [
-            "--platform",
-            "vercel",
-            "--no-wait",
-            "--dry-run",
-            "--domains",
-            "a.example.com",
-            "--domains",
-            "b.example.com",
-        ]
-    )
-    assert inputs_from_cli(namespace) == {
-        "platform": "vercel",
-        "wait": "false",
-        "dry-run": "true",
-        "domains": "a.example.com\nb.example.com",
-    }
-
-
-def test_cli_flags_for_a_subset_of_inputs() -> None:
-    parser = argparse.ArgumentParser()
-    add_cli_arguments(parser, ["platform", "project"])
-    assert inputs_from_cli(parser.parse_args(["--project", "web"])) == {"project": "web"}
-
-
-def test_every_input_is_a_settings_field() -> None:
-    fields = {info.alias or name for name, info in Settings.model_fields.items()}
-    assert fields == set(INPUTS)
-
-
-def test_action_yml_declares_every_input_and_output_as_inputs_py_does() -> None:
-    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
-    assert list(action["inputs"]) == list(INPUTS)
-    for name, spec in INPUTS.items():
-        declared = action["inputs"][name]
-        assert declared["description"] == spec.description, name
-        assert declared["required"] is spec.required, name
-        expected_default = spec.action_default if spec.action_default is not None else spec.default
-        assert declared.get("default", "") == expected_default, name
-    assert {name: value["description"] for name, value in action["outputs"].items()} == OUTPUTS
-    assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
-
-
-def test_the_contracts_inputs_and_outputs_are_all_declared() -> None:
-    contract = """
-        platform token account project create-project artifact working-directory artifact-name environment
-        production-branch branch pr-number domains preview-domain env env-file env-required github-token
-        comment comment-key github-deployment github-environment wait timeout health-check
-        health-check-expect health-check-timeout health-check-headers health-check-max-latency-ms
-        vercel-protection-bypass on-health-failure cleanup command deployment-id dry-run api-url
-    """
-    assert list(INPUTS) == contract.split()
-    outputs = """
-        url deployment-url alias-url deployment-id inspect-url deployed environment health rolled-back-to
-        comment-id github-deployment-id domains
-    """
-    assert list(OUTPUTS) == outputs.split()
-    assert [name for name, spec in INPUTS.items() if spec.secret] == [
-        "token",
-        "github-token",
-        "vercel-protection-bypass",
-    ]

@@ -16,10 +16,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from ci_deploy import __version__
 from ci_deploy.config.inputs import add_cli_arguments, inputs_from_cli, read_action_inputs
+
+if TYPE_CHECKING:
+    from ci_deploy.config.event import Operation
 
 log = logging.getLogger("ci_deploy")
 
@@ -118,9 +121,11 @@ def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
     inputs = read_action_inputs(env) if args.subcommand == "action" else _cli_inputs(args)
     if args.subcommand == "deploy" and args.sandbox:
         return _deploy_into_sandbox(args, inputs, env)
-    from ci_deploy.commands.run import run
+    from ci_deploy.commands.dispatch import run
 
-    operation = f"domains-{args.action}" if args.subcommand == "domains" else None
+    operation: Operation | None = None
+    if args.subcommand == "domains":
+        operation = "domains-add" if args.action == "add" else "domains-status"
     return _guarded(lambda: run(inputs, env, operation=operation), env)
 
 

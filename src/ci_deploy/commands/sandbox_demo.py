@@ -35,7 +35,7 @@ def deploy_into_sandbox(
     serve: bool,
     guard: Callable[[Callable[[], int], Mapping[str, str]], int],
 ) -> int:
-    from ci_deploy.commands.run import run
+    from ci_deploy.commands.dispatch import run
     from ci_deploy.sandbox.runtime import Sandbox
 
     sandbox = Sandbox(state_dir).start()

@@ -4,8 +4,8 @@ The base URL is ``GITHUB_API_URL`` as given (``https://api.github.com``, or
 ``https://ghe.example.com/api/v3`` on GitHub Enterprise); nothing here assumes github.com.
 Retries (backoff, ``Retry-After``, ``x-ratelimit-reset``, 403-with-rate-limit) come from
 :func:`ci_deploy.http.send`; what a final answer means comes from the pure
-:func:`ci_deploy.github.errors.interpret`. The token is registered for redaction at once and is
-only ever sent to the API's own origin.
+:func:`ci_deploy.github.errors.interpret`. The token (registered for redaction by the config,
+with every other secret) is only ever sent to the API's own origin.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from ci_deploy import http, redaction
+from ci_deploy import http
 from ci_deploy.errors import InputError
 from ci_deploy.github.errors import GitHubError, interpret
 
@@ -69,7 +69,6 @@ class GitHubClient:
     ) -> None:
         if not token:
             raise InputError("no GitHub token: set input 'github-token'", input_name="github-token")
-        redaction.register(token)
         self.owner, self.name = split_repository(repository)
         self.api_url = api_url.rstrip("/")
         self.retry = retry

@@ -17,13 +17,13 @@ import logging
 import statistics
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
-from ci_deploy import redaction
 from ci_deploy.errors import HealthCheckFailed
 from ci_deploy.health.probe import Answer, NoAnswer, fetch, judge, resolve_url
+from ci_deploy.health.spec import HealthSpec
 from ci_deploy.http import RetryPolicy, new_client
 from ci_deploy.platforms.base import HealthHints
 
@@ -31,30 +31,6 @@ log = logging.getLogger("ci_deploy.health.checks")
 
 #: 0.5 s doubling to 5 s, half of each wait jittered so parallel jobs do not probe in step
 BACKOFF = RetryPolicy(base_delay=0.5, max_delay=5.0)
-
-
-@dataclass(frozen=True)
-class HealthSpec:
-    """What to check. ``paths`` are joined to ``base_url`` unless absolute; ``statuses`` are
-    inclusive ranges; ``text`` is already rendered; times are seconds, the budget milliseconds."""
-
-    base_url: str
-    paths: tuple[str, ...]
-    statuses: tuple[tuple[int, int], ...] = ((200, 399),)
-    text: str | None = None
-    timeout: float = 120.0
-    request_timeout: float = 10.0
-    headers: Mapping[str, str] = field(default_factory=dict)
-    max_latency_ms: float | None = None
-    samples: int = 3
-
-    def __post_init__(self) -> None:
-        if not self.paths:
-            raise ValueError("HealthSpec needs at least one path (the caller skips checks instead)")
-        if not self.statuses or any(lo > hi for lo, hi in self.statuses):
-            raise ValueError(f"bad status ranges {self.statuses!r}")
-        if self.timeout < 0 or self.request_timeout <= 0 or self.samples < 0:
-            raise ValueError("HealthSpec timeouts must be positive and samples non-negative")
 
 
 @dataclass(frozen=True)
@@ -118,8 +94,6 @@ def check_health(
     ``clock`` and ``sleep`` drive the retry loop; ``timer`` measures latency. A client made
     here honours HTTPS_PROXY/NO_PROXY/SSL_CERT_FILE and maps ``*.localhost`` to loopback.
     """
-    for value in hints.headers.values():
-        redaction.register(value)
     headers = {**spec.headers, **hints.headers}
     own_client = client is None
     http_client = client or new_client(timeout=httpx.Timeout(spec.request_timeout), follow_redirects=False)

@@ -7,6 +7,7 @@ adapter. Adapters never know about GitHub.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -14,6 +15,10 @@ from ci_deploy.artifact import Artifact
 
 Environment = Literal["preview", "production"]
 DomainState = Literal["active", "pending", "error"]
+
+#: the sandbox names the deployment that answered in this response header; the real platforms do
+#: not send it, so the health checker only uses it when present
+SERVED_BY_HEADER = "x-sandbox-deployment"
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ class HealthHints:
     (``x-vercel-protection-bypass``) go in ``headers``: they are secrets and never logged.
     """
 
-    served_by_header: str = ""
+    served_by_header: str = SERVED_BY_HEADER
     served_by_values: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -132,14 +137,9 @@ class Platform(Protocol):
 
     name: str
 
-    def slug_branch(self, branch: str) -> str:
-        """The platform's label for ``branch`` in alias hosts (``{{branch}}`` in templates)."""
-        ...
-
-    def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
-        """Raise :class:`~ci_deploy.errors.LimitError` naming the file when a platform limit
-        would be broken, or :class:`~ci_deploy.errors.ArtifactError` for unsupported content.
-        Pure: no network."""
+    def prepare(self, artifact: Artifact, request: DeployRequest) -> None:
+        """Start work that needs no network (hashing) so it overlaps with connecting; the
+        artifact already passed :attr:`PlatformSpec.check_limits`."""
         ...
 
     def connect(self, *, read_only: bool = False) -> None:
@@ -211,3 +211,22 @@ class Platform(Protocol):
     def close(self) -> None:
         """Release HTTP clients."""
         ...
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """What the rest of the program knows of a platform before (and without) connecting to it.
+
+    ``env_fallbacks``: input -> the platform's usual env var, read when the input is empty.
+    ``own_inputs``: inputs only this platform reads (ignored, with a warning, elsewhere).
+    ``slug_branch``: the platform's label for a branch in alias hosts (``{{branch}}``).
+    ``check_limits``: raises LimitError / ArtifactError naming the file; pure, no network.
+    ``open``: the adapter, imported lazily.
+    """
+
+    name: str
+    env_fallbacks: Mapping[str, str]
+    own_inputs: tuple[str, ...]
+    slug_branch: Callable[[str], str]
+    check_limits: Callable[[Artifact, Environment], None]
+    open: Callable[[PlatformSettings], Platform]

@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from ci_deploy import redaction
 from ci_deploy.artifact import Artifact
 from ci_deploy.concurrency import Prefetch
 from ci_deploy.errors import DeployTimeout, InputError, PlatformError
@@ -49,9 +48,6 @@ from ci_deploy.urls import site_url
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.adapter")
 
-#: the sandbox names the answering deployment in this header; real Cloudflare does not send it
-SERVED_BY_HEADER = "x-sandbox-deployment"
-
 
 class CloudflarePages:
     """The Cloudflare Pages adapter. ``sleep``/``clock`` are injectable for tests."""
@@ -66,7 +62,6 @@ class CloudflarePages:
         clock: Callable[[], float] = time.monotonic,
         api: CloudflareApi | None = None,
     ) -> None:
-        redaction.register(settings.token)
         self.settings = settings
         base_url = (
             settings.api_url or os.environ.get("CLOUDFLARE_API_BASE_URL") or os.environ.get("CF_API_BASE_URL")
@@ -80,11 +75,8 @@ class CloudflarePages:
 
     # --- connecting -------------------------------------------------------------------------
 
-    def slug_branch(self, branch: str) -> str:
-        return model.slug_branch(branch)
-
-    def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
-        site = self._checked_site(artifact)
+    def prepare(self, artifact: Artifact, request: DeployRequest) -> None:
+        site = files.split_site(artifact)
         self._hashing.start(artifact, lambda: (site, files.hash_assets(site.assets)))
 
     @staticmethod
@@ -143,7 +135,7 @@ class CloudflarePages:
     # --- upload and deploy ------------------------------------------------------------------
 
     def _site(self, artifact: Artifact) -> tuple[files.SiteFiles, list[files.Asset]]:
-        """The artifact split and hashed once (started by ``check_limits``, or now)."""
+        """The artifact split and hashed once (started by ``prepare``, or now)."""
 
         def now() -> tuple[files.SiteFiles, list[files.Asset]]:
             site = self._checked_site(artifact)
@@ -221,9 +213,6 @@ class CloudflarePages:
     def set_env_vars(self, variables: list[EnvVar], environment: Environment) -> None:
         if not variables:
             return
-        for var in variables:
-            if var.secret:
-                redaction.register(var.value)
         projects = ProjectsApi(self.api, self.account)
         self.project = projects.set_env_vars(self.settings.project, variables, environment)
         log.info(
@@ -285,7 +274,7 @@ class CloudflarePages:
         return self.rollback(deployment_id)
 
     def health_hints(self, deployment: Deployment) -> HealthHints:
-        return HealthHints(served_by_header=SERVED_BY_HEADER, served_by_values=(deployment.id,))
+        return HealthHints(served_by_values=(deployment.id,))
 
     def close(self) -> None:
         self._hashing.close()

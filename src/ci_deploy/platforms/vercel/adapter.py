@@ -15,7 +15,6 @@ import time
 import uuid
 from typing import Any
 
-from ci_deploy import redaction
 from ci_deploy.artifact import Artifact
 from ci_deploy.concurrency import Prefetch
 from ci_deploy.errors import InputError, NotFoundError, PlatformError
@@ -44,14 +43,11 @@ from ci_deploy.platforms.vercel.project import (
     resolve_scope,
     with_current_aliases,
 )
-from ci_deploy.platforms.vercel.urls import slug_branch, to_deployment
+from ci_deploy.platforms.vercel.urls import to_deployment
 from ci_deploy.platforms.vercel.wait import wait_until_ready
 from ci_deploy.urls import site_url
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
-
-#: the sandbox names the deployment that answered in this header (sandbox/app.py)
-SERVED_BY_HEADER = "x-sandbox-deployment"
 
 
 class Vercel:
@@ -72,7 +68,6 @@ class Vercel:
         self.wall_clock = wall_clock
         self._project: dict[str, Any] | None = None
         self._hashing: Prefetch[list[vercel_files.FileEntry]] = Prefetch()
-        redaction.register(settings.protection_bypass)
 
     # --- connecting --------------------------------------------------------------------------
 
@@ -105,17 +100,14 @@ class Vercel:
 
     # --- planning ----------------------------------------------------------------------------
 
-    def slug_branch(self, branch: str) -> str:
-        return slug_branch(branch)
-
     def _layout(self, artifact: Artifact, request: DeployRequest) -> vercel_files.Layout:
         layout = vercel_files.detect_layout(artifact)
         vercel_files.check_prebuilt(layout, request.environment)
         vercel_files.check_limits(layout, artifact.label)
         return layout
 
-    def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
-        layout = self._layout(artifact, request)
+    def prepare(self, artifact: Artifact, request: DeployRequest) -> None:
+        layout = vercel_files.detect_layout(artifact)
         # hash in the background: it overlaps with connecting and the project requests
         self._hashing.start(artifact, lambda: vercel_files.hash_layout(layout))
 
@@ -290,7 +282,6 @@ class Vercel:
     def health_hints(self, deployment: Deployment) -> HealthHints:
         secret = self.settings.protection_bypass
         return HealthHints(
-            served_by_header=SERVED_BY_HEADER,
             served_by_values=(deployment.id,),
             headers={"x-vercel-protection-bypass": secret} if secret else {},
         )

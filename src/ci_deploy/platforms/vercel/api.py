@@ -117,7 +117,6 @@ class VercelApi:
         clock: Clock = time.monotonic,
         max_connections: int = 32,
     ) -> None:
-        redaction.register(token)
         self.sleep = sleep
         self.clock = clock
         self.scope: dict[str, str] = {}

@@ -273,6 +273,12 @@ def test_a_pull_request_whose_commits_are_not_checked_out_is_exit_2_with_the_fix
     assert "pull_request: git diff" in log and "fetch-depth: 0" in log
 
 
+def test_a_closed_pull_request_whose_head_is_gone_cleans_up_every_site(repo: Path, run_matrix: Run) -> None:
+    base = git(repo, "rev-parse", "HEAD")
+    code, matrix, _, _ = run_matrix("pull_request", {**pull_request(base, "2" * 40), "action": "closed"})
+    assert code == 0 and sites_in(matrix) == ["docs", "web"]
+
+
 def test_changed_files_and_all_replace_the_event(repo: Path, run_matrix: Run, tmp_path: Path) -> None:
     listing = tmp_path / "changed.txt"
     listing.write_text("./packages/ui/x.ts\n\n", encoding="utf-8")

@@ -12,7 +12,9 @@ Where the changed paths come from, first match wins:
   zeros) or a ``before`` the checkout does not have (force push, shallow clone) selects every
   site, with a warning in the second case; a branch deletion selects none;
 - ``pull_request`` / ``pull_request_target``: ``git diff --name-only <base>...<head>`` (what the
-  PR changes since it left the base branch); ``merge_group`` likewise;
+  PR changes since it left the base branch); ``merge_group`` likewise. A closed PR whose head
+  commit the checkout no longer has (squash-merged, branch deleted) selects every site: its
+  cleanup deletes nothing where there was no preview;
 - any other event (``workflow_dispatch``, ``release``, ``schedule``...): every site.
 
 Comparing needs both commits in the checkout: ``actions/checkout`` with ``fetch-depth: 0``.
@@ -98,6 +100,8 @@ def changes_from_event(event_name: str, event: dict[str, Any], repo: Path) -> Ch
     if event_name in _PR_EVENTS:
         pull = event.get("pull_request") or {}
         base, head = _sha(pull.get("base"), "sha"), _sha(pull.get("head"), "sha")
+        if event.get("action") == "closed" and not (_has_commit(repo, base) and _has_commit(repo, head)):
+            return Changes(None, "closed PR whose head is gone (merged and deleted): clean up every site")
         return _compare(repo, base, head, f"{event_name} {base[:7]}...{head[:7]}", event_name)
     if event_name == "merge_group":
         group = event.get("merge_group") or {}

@@ -121,9 +121,11 @@ def load_sites(path: Path) -> list[Site]:
 
 
 def _first_error(path: Path, error: ValidationError) -> InputError:
-    """One line for the first problem (file, key, reason); the rest follow as details."""
+    """One line for the first problem (file, key, reason); the rest follow as details. An
+    unknown key comes first: it is usually a misspelling of the key reported missing."""
+    problems = error.errors(include_input=False, include_url=False)
     lines = []
-    for problem in error.errors(include_input=False, include_url=False):
+    for problem in sorted(problems, key=lambda problem: problem["type"] != "extra_forbidden"):
         where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in problem["loc"])
         lines.append(f"{path}: {where.lstrip('.') or 'sites'}: {_reason(problem)}")
     return InputError(lines[0], details="\n".join(lines[1:]))

@@ -304,3 +304,11 @@ def test_outside_actions_without_a_source_of_changes_it_asks_for_one(
 ) -> None:
     assert main(["matrix"], {}) == 2
     assert "pass --changed-files FILE or --all" in capsys.readouterr().err
+
+
+def test_the_readmes_sites_file_is_valid_and_selects_as_documented(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Monorepos: one job per changed site\n", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    sites = sites_from(example, tmp_path)
+    assert names(select_sites(sites, ["packages/ui/button.tsx", "apps/web/README.md"])) == ["web"]

@@ -36,6 +36,8 @@ def test_there_are_workflows_to_lint() -> None:
     names = {path.relative_to(ROOT).as_posix() for path in WORKFLOWS}
     assert {
         ".github/workflows/ci.yml",
+        ".github/workflows/release.yml",
+        "examples/workflows/monorepo.yml",
         "examples/workflows/preview.yml",
         "examples/workflows/production.yml",
     } <= names

@@ -79,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     domains.add_argument("domain_names", nargs="*", metavar="DOMAIN")
     add_cli_arguments(domains)
 
+    matrix = commands.add_parser(
+        "matrix", help="print the GitHub Actions matrix of the monorepo sites a change affects"
+    )
+    matrix.add_argument(
+        "--config", default="ci-deploy.sites.yml", help="the sites file (default: %(default)s)"
+    )
+    changes = matrix.add_mutually_exclusive_group()
+    changes.add_argument("--changed-files", metavar="FILE", help="changed paths, one a line ('-': stdin)")
+    changes.add_argument("--all", dest="all_sites", action="store_true", help="every site, whatever changed")
+
     sandbox = commands.add_parser("sandbox", help="run the local Cloudflare Pages + Vercel + GitHub emulator")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     sandbox.add_argument("--state-dir", help="folder that keeps state across restarts (default: temporary)")
@@ -118,6 +128,10 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
 def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
     if args.subcommand == "sandbox":
         return _run_sandbox(args)
+    if args.subcommand == "matrix":
+        from ci_deploy.matrix import run_matrix
+
+        return _guarded(lambda: run_matrix(args.config, args.changed_files, args.all_sites, env), env)
     inputs = read_action_inputs(env) if args.subcommand == "action" else _cli_inputs(args)
     if args.subcommand == "deploy" and args.sandbox:
         return _deploy_into_sandbox(args, inputs, env)

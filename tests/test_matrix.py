@@ -14,8 +14,8 @@ import pytest
 from action_harness import parse_github_output
 
 from ci_deploy.cli import main
+from ci_deploy.config.sites import Site, load_sites, matrix_of, select_sites
 from ci_deploy.errors import InputError
-from ci_deploy.sites import Site, load_sites, matrix_of, select_sites
 
 SITES_YML = """\
 sites:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ci_deploy.path_globs import PathFilter
+from ci_deploy.config.path_globs import PathFilter
 
 
 def matches(patterns: list[str], path: str) -> bool:

@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ci_deploy import __version__
 from ci_deploy.config.inputs import add_cli_arguments, inputs_from_cli, read_action_inputs
@@ -37,9 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ci-deploy {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     commands = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
-
     commands.add_parser("action", help="run as the GitHub Action (reads INPUT_* variables)")
+    _add_deploy_commands(commands)
+    _add_project_commands(commands)
+    _add_tool_commands(commands)
+    return parser
 
+
+def _add_deploy_commands(commands: Any) -> None:
+    """``deploy`` and its dry run ``plan``."""
     deploy = commands.add_parser("deploy", help=_DEPLOY_HELP, description=_DEPLOY_HELP)
     deploy.add_argument(
         "artifact_path", nargs="?", metavar="ARTIFACT", help="folder or archive (default: dist)"
@@ -60,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("artifact_path", nargs="?", metavar="ARTIFACT")
     add_cli_arguments(plan)
 
+
+def _add_project_commands(commands: Any) -> None:
+    """What else can be done to a project: cleanup, rollback, promote, domains."""
     cleanup = commands.add_parser("cleanup", help="delete a pull request's preview deployments")
     cleanup.add_argument("--pr", dest="pr_number", metavar="N", help="the pull request number")
     add_cli_arguments(cleanup, [n for n in _names() if n != "pr-number"])
@@ -79,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     domains.add_argument("domain_names", nargs="*", metavar="DOMAIN")
     add_cli_arguments(domains)
 
+
+def _add_tool_commands(commands: Any) -> None:
+    """Tools around deploys: the monorepo matrix and the local sandbox."""
     matrix = commands.add_parser(
         "matrix", help="print the GitHub Actions matrix of the monorepo sites a change affects"
     )
@@ -98,7 +110,6 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--set", dest="settings", action="append", default=[], metavar="KEY=VALUE", help="a behaviour setting"
     )
-    return parser
 
 
 def _names() -> list[str]:
@@ -129,7 +140,7 @@ def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
     if args.subcommand == "sandbox":
         return _run_sandbox(args)
     if args.subcommand == "matrix":
-        from ci_deploy.matrix import run_matrix
+        from ci_deploy.commands.matrix import run_matrix
 
         return _guarded(lambda: run_matrix(args.config, args.changed_files, args.all_sites, env), env)
     inputs = read_action_inputs(env) if args.subcommand == "action" else _cli_inputs(args)

@@ -17,7 +17,7 @@ One file lists every deployable site with the source paths that affect it::
         domains: [www.example.com, example.com]
 
 Selection is pure (changed paths in, sites out, in the file's order), so it is tested without
-git; :mod:`ci_deploy.matrix` finds the changed paths. A bad file is one InputError naming the
+git; :mod:`ci_deploy.commands.matrix` finds the changed paths. A bad file is one InputError naming the
 file and the key (``ci-deploy.sites.yml: sites[1].platform: ...``), never pydantic's report.
 """
 
@@ -31,8 +31,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
+from ci_deploy.config.path_globs import PathFilter
 from ci_deploy.errors import InputError
-from ci_deploy.path_globs import PathFilter
 
 DEFAULT_CONFIG = "ci-deploy.sites.yml"
 

@@ -1,6 +1,6 @@
 """``ci-deploy matrix``: one deploy job per monorepo site that a change affects.
 
-Reads the sites file (:mod:`ci_deploy.sites`), finds the changed paths and prints the GitHub
+Reads the sites file (:mod:`ci_deploy.config.sites`), finds the changed paths and prints the GitHub
 Actions matrix of the affected sites as one line of JSON, for
 ``strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}``. In a workflow step it also
 writes the step outputs ``matrix`` (that JSON) and ``count`` (how many sites).
@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from ci_deploy import runner
-from ci_deploy.context import RunContext, load_event
+from ci_deploy.config.context import RunContext, load_event
+from ci_deploy.config.sites import load_sites, matrix_of, select_sites
 from ci_deploy.errors import InputError
-from ci_deploy.sites import load_sites, matrix_of, select_sites
 
-log = logging.getLogger("ci_deploy.matrix")
+log = logging.getLogger("ci_deploy.commands.matrix")
 
 _NO_COMMIT = "0" * 40
 _PR_EVENTS = ("pull_request", "pull_request_target")

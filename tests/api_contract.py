@@ -11,7 +11,6 @@ up as a named field instead of as a surprise in production.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -104,11 +103,36 @@ def openapi_to_json_schema(node: Any) -> Any:
     return converted
 
 
+def without_hidden_required(node: Any, document: Mapping[str, Any], hidden: str) -> Any:
+    """OpenAPI 3.0: a required ``readOnly`` property is required in responses only, a
+    ``writeOnly`` one in requests only; drop the ``hidden`` ones from ``required`` lists."""
+    if isinstance(node, list):
+        return [without_hidden_required(item, document, hidden) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: without_hidden_required(value, document, hidden) for key, value in node.items()}
+    properties = converted.get("properties")
+    if isinstance(properties, dict) and isinstance(converted.get("required"), list):
+        shown = [n for n in converted["required"] if not _is_hidden(properties.get(n), document, hidden)]
+        converted["required"] = shown
+    return converted
+
+
+def _is_hidden(schema: Any, document: Mapping[str, Any], hidden: str) -> bool:
+    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
+        kind_name = schema["$ref"].removeprefix("#/components/").split("/", 1)
+        schema = document.get("components", {}).get(kind_name[0], {}).get(kind_name[-1])
+    return isinstance(schema, dict) and schema.get(hidden) is True
+
+
 @cache
-def load_api(api: str) -> tuple[dict[str, Any], tuple[Operation, ...]]:
-    """The description subset of ``api`` (converted to JSON Schema) and its operations, the
-    ones with fewer path parameters first so ``/v13/deployments/get`` beats ``{idOrUrl}``."""
-    document = openapi_to_json_schema(json.loads((SCHEMAS / f"{api}.json").read_text()))
+def load_api(api: str, direction: str = "response") -> tuple[dict[str, Any], tuple[Operation, ...]]:
+    """The description subset of ``api`` (converted to JSON Schema, as it applies to a request
+    or a response) and its operations, the ones with fewer path parameters first so
+    ``/v13/deployments/get`` beats ``{idOrUrl}``."""
+    raw = json.loads((SCHEMAS / f"{api}.json").read_text())
+    hidden = "readOnly" if direction == "request" else "writeOnly"
+    document = openapi_to_json_schema(without_hidden_required(raw, raw, hidden))
     operations = []
     for template, item in document["paths"].items():
         regex = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
@@ -122,10 +146,11 @@ def load_api(api: str) -> tuple[dict[str, Any], tuple[Operation, ...]]:
 
 
 @cache
-def registry(api: str) -> Registry[Any]:
+def registry(api: str, direction: str) -> Registry[Any]:
     """The subset as the one resource every ``#/components/...`` reference resolves in."""
-    document, _ = load_api(api)
-    return Registry().with_resource(f"urn:api:{api}", Resource(document, specification=DRAFT202012))
+    document, _ = load_api(api, direction)
+    resource = Resource(document, specification=DRAFT202012)
+    return Registry().with_resource(f"urn:api:{api}:{direction}", resource)
 
 
 def locate(url: str, bases: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
@@ -162,15 +187,17 @@ def _json_body(content_type: str, body: bytes | None) -> tuple[bool, Any]:
 
 
 def _schema_errors(op: Operation, pointer: str, instance: Any) -> Iterable[tuple[str, str]]:
-    """(JSON path, message) of each way ``instance`` breaks the schema at ``pointer``."""
-    schema = {"$ref": f"urn:api:{op.api}#{op.pointer}{pointer}"}
-    validator = jsonschema.Draft202012Validator(schema, registry=registry(op.api))
+    """(JSON path with indices as [*], message) of each way ``instance`` breaks the schema at
+    ``pointer`` (``/requestBody/...`` or ``/responses/...`` under the operation)."""
+    direction = "request" if pointer.startswith("/requestBody") else "response"
+    schema = {"$ref": f"urn:api:{op.api}:{direction}#{op.pointer}{pointer}"}
+    validator = jsonschema.Draft202012Validator(schema, registry=registry(op.api, direction))
     errors = [leaf for error in validator.iter_errors(instance) for leaf in _closest_branch(error)]
     for error in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
         message = error.message
         if len(message) > MESSAGE_LIMIT:
             message = message[:MESSAGE_LIMIT] + "…"
-        yield error.json_path, message
+        yield re.sub(r"\[\d+\]", "[*]", error.json_path), message
 
 
 def _closest_branch(error: ValidationError) -> list[ValidationError]:
@@ -225,7 +252,7 @@ def check_exchange(exchange: Exchange, bases: Sequence[tuple[str, str]] = PUBLIC
 
 @dataclass(frozen=True)
 class Allowance:
-    """A known quirk of a description: violations it matches (globs) are not reported."""
+    """A known quirk of a description: violations it matches (``*`` globs) are not reported."""
 
     api: str
     operation: str
@@ -235,9 +262,14 @@ class Allowance:
     def covers(self, violation: Violation) -> bool:
         return (
             self.api == violation.api
-            and fnmatch.fnmatchcase(violation.operation, self.operation)
-            and fnmatch.fnmatchcase(violation.where, self.where)
+            and _glob_matches(self.operation, violation.operation)
+            and _glob_matches(self.where, violation.where)
         )
+
+
+def _glob_matches(pattern: str, text: str) -> bool:
+    """``*`` matches anything; every other character, ``[*]`` of JSON paths too, is literal."""
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), text) is not None
 
 
 def load_allowlist(path: Path = SCHEMAS / "allowlist.yaml") -> list[Allowance]:

@@ -15,6 +15,7 @@ from api_contract import (
     check_exchange,
     load_allowlist,
     openapi_to_json_schema,
+    without_hidden_required,
 )
 
 COMMENT_URL = "https://api.github.com/repos/acme/shop/issues/comments/7"
@@ -185,3 +186,14 @@ def test_allowlist_entries_without_a_reason_are_refused(tmp_path: Path) -> None:
 
 def test_the_committed_allowlist_loads_with_a_reason_for_every_entry() -> None:
     assert all(entry.reason.strip() for entry in load_allowlist())
+
+
+def test_a_read_only_required_property_is_asked_of_responses_only() -> None:
+    document = {"components": {"schemas": {"id": {"type": "string", "readOnly": True}}}}
+    schema = {
+        "properties": {"id": {"$ref": "#/components/schemas/id"}, "name": {"type": "string"}},
+        "required": ["id", "name"],
+    }
+
+    assert without_hidden_required(schema, document, "readOnly")["required"] == ["name"]
+    assert without_hidden_required(schema, document, "writeOnly")["required"] == ["id", "name"]

@@ -208,7 +208,7 @@ def _install_logging(verbose: bool) -> logging.Handler:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
     if not verbose:
-        logging.getLogger("ci_deploy.sandbox").setLevel(logging.WARNING)
+        logging.getLogger("ci_deploy_sandbox").setLevel(logging.WARNING)
     return handler
 
 
@@ -219,8 +219,8 @@ def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], envir
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
-    from ci_deploy.sandbox.faults import Fault
-    from ci_deploy.sandbox.runtime import Sandbox, parse_setting, run_foreground
+    from ci_deploy_sandbox.faults import Fault
+    from ci_deploy_sandbox.runtime import Sandbox, parse_setting, run_foreground
 
     try:
         settings = dict(parse_setting(item) for item in args.settings)

@@ -36,7 +36,7 @@ def deploy_into_sandbox(
     guard: Callable[[Callable[[], int], Mapping[str, str]], int],
 ) -> int:
     from ci_deploy.run import run
-    from ci_deploy.sandbox.runtime import Sandbox
+    from ci_deploy_sandbox.runtime import Sandbox
 
     sandbox = Sandbox(state_dir).start()
     # A local run: no GitHub event, no workflow token, nothing from an outer Actions job; the

@@ -144,20 +144,48 @@ class Deployments:
         prebuilt: bool,
         source: JsonDict | None,
     ) -> JsonDict:
-        created = self.ctx.created_ms()
-        delay = int(self.ctx.setting("vercel.build_delay_ms", 0))
-        deployment_id = new_id("dpl_", 28)
-        host = site_host(f"{project['name']}-{random_label()}-{scope.slug}")
+        """A new deployment: the fields Vercel answers with, then the sandbox's own bookkeeping
+        (keys starting with ``_``, which no view shows)."""
         git = body.get("gitMetadata") if isinstance(body.get("gitMetadata"), dict) else {}
         meta = {str(k): str(v) for k, v in (body.get("meta") or (source or {}).get("meta") or {}).items()}
-        branch = (git or {}).get("commitRef") or meta.get("githubCommitRef")
-        env = snapshot_env(project, target, body)
-        creator = {"uid": scope.account.user["id"], "username": scope.account.user["username"]}
-        team = {k: scope.team[k] for k in ("id", "name", "slug")} if scope.team else None
         settings = {
             **{k: project.get(k) for k in ("framework", "outputDirectory")},
             **body.get("projectSettings", {}),
         }
+        host = site_host(f"{project['name']}-{random_label()}-{scope.slug}")
+        public = self._public_fields(scope, project, body, target, host, git or None, meta, settings)
+        delay = int(self.ctx.setting("vercel.build_delay_ms", 0))
+        return {
+            **public,
+            "_host": host,
+            "_scope": scope.slug,
+            "_branch": (git or {}).get("commitRef") or meta.get("githubCommitRef"),
+            "_namespace": scope.namespace,
+            "_files": files,
+            "_prebuilt": prebuilt,
+            "_outputDirectory": settings.get("outputDirectory"),
+            "_autoAssign": body.get("autoAssignCustomDomains", True),
+            "_readyAt": self.ctx.now_ms() + delay,
+            "_fail": self.ctx.take_build_failure(),
+            "_settled": False,
+            "_events": [],
+        }
+
+    def _public_fields(
+        self,
+        scope: Scope,
+        project: JsonDict,
+        body: JsonDict,
+        target: str | None,
+        host: str,
+        git: JsonDict | None,
+        meta: dict[str, str],
+        settings: JsonDict,
+    ) -> JsonDict:
+        """What Vercel's API shows of a deployment just created (building, not yet aliased)."""
+        created = self.ctx.created_ms()
+        deployment_id = new_id("dpl_", 28)
+        user = scope.account.user
         return {
             "id": deployment_id,
             # The url carries the sandbox port: a `.localhost` host is served over http:// on
@@ -175,10 +203,10 @@ class Deployments:
             "createdAt": created,
             "buildingAt": created,
             "ready": None,
-            "creator": creator,
-            "team": team,
+            "creator": {"uid": user["id"], "username": user["username"]},
+            "team": {k: scope.team[k] for k in ("id", "name", "slug")} if scope.team else None,
             "meta": meta,
-            "gitMetadata": git or None,
+            "gitMetadata": git,
             "regions": ["iad1"],
             "type": "LAMBDAS",
             "version": 2,
@@ -188,19 +216,7 @@ class Deployments:
             "projectSettings": settings,
             "readySubstate": "PROMOTED" if target == "production" else None,
             "isInstantStatic": False,
-            "env": sorted(env),
-            "_host": host,
-            "_scope": scope.slug,
-            "_branch": branch,
-            "_namespace": scope.namespace,
-            "_files": files,
-            "_prebuilt": prebuilt,
-            "_outputDirectory": settings.get("outputDirectory"),
-            "_autoAssign": body.get("autoAssignCustomDomains", True),
-            "_readyAt": self.ctx.now_ms() + delay,
-            "_fail": self.ctx.take_build_failure(),
-            "_settled": False,
-            "_events": [],
+            "env": sorted(snapshot_env(project, target, body)),
         }
 
     # --- read, list, delete --------------------------------------------------------------------

@@ -31,7 +31,7 @@ from fault_harness import (
 )
 from fault_harness import assert_one_served_deployment as served_by_harness
 
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.runtime import Sandbox
 
 SHA = "d" * 40
 PR = 41

@@ -18,7 +18,7 @@ from action_harness import (
     run_push,
 )
 
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.runtime import Sandbox
 
 SHA1, SHA2 = "a" * 40, "b" * 40
 

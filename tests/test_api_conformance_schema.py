@@ -23,7 +23,7 @@ from action_harness import (
 )
 from api_contract import Exchange, check_all
 
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.runtime import Sandbox
 
 pytest_plugins = ["api_recording"]
 

@@ -124,16 +124,13 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     env = dict(os.environ if environ is None else environ)
     from ci_deploy import runner
 
-    logger = logging.getLogger("ci_deploy")
-    handler, propagate = _install_logging(args.verbose), logger.propagate
-    logger.propagate = False  # our handler speaks for the package; no second copy from the root
+    remove_logging = _install_logging(args.verbose)
     runner.use(runner.Runner(environ=env))
     try:
         return _main(args, env)
     finally:
         runner.use(None)
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+        remove_logging()
 
 
 def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -230,16 +227,30 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         return redact(super().format(record))
 
 
-def _install_logging(verbose: bool) -> logging.Handler:
-    """Progress lines (INFO) to stderr for this run; the sandbox's own chatter only when verbose."""
+def _install_logging(verbose: bool) -> Callable[[], None]:
+    """Progress lines (INFO) to stderr for this run; the sandbox's own chatter (its package logs
+    under its own name) only when verbose, else its warnings. Returns what undoes it."""
     handler = _StderrHandler()
     handler.setLevel(logging.DEBUG if verbose else logging.INFO)
-    logger = logging.getLogger("ci_deploy")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
-    if not verbose:
-        logging.getLogger("ci_deploy.sandbox").setLevel(logging.WARNING)
-    return handler
+    levels = {
+        "ci_deploy": logging.DEBUG if verbose else logging.INFO,
+        "ci_deploy_sandbox": logging.DEBUG if verbose else logging.WARNING,
+    }
+    saved = []
+    for name, level in levels.items():
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.level, logger.propagate))
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False  # our handler speaks for the package; no second copy from the root
+
+    def remove() -> None:
+        for logger, level, propagate in saved:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+    return remove
 
 
 def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], environ: dict[str, str]) -> int:
@@ -249,8 +260,13 @@ def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], envir
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
-    from ci_deploy.sandbox.faults import Fault
-    from ci_deploy.sandbox.runtime import Sandbox, parse_setting, run_foreground
+    try:
+        from ci_deploy_sandbox.faults import Fault
+        from ci_deploy_sandbox.runtime import Sandbox, parse_setting, run_foreground
+    except ModuleNotFoundError as error:
+        from ci_deploy.commands.sandbox_demo import sandbox_not_installed
+
+        return sandbox_not_installed("ci-deploy sandbox", error)
 
     try:
         settings = dict(parse_setting(item) for item in args.settings)

@@ -180,7 +180,7 @@ def test_a_429_on_create_waits_retry_after_and_retries(
     assert data["id"] == "dpl_4" and sleeps == [3.0]
 
 
-def test_endless_5xx_on_create_looks_up_before_each_resend_and_ends_with_vercels_own_error_once_the_budget_is_spent(
+def test_endless_5xx_on_create_is_looked_up_before_each_resend_until_the_budget_is_spent(
     httpx_mock: HTTPXMock, api: VercelApi, entries: list[FileEntry], sleeps: list[float]
 ) -> None:
     body = body_for(entries)

@@ -8,7 +8,7 @@ but its answer was lost, which must not make a second deployment or comment.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,6 @@ from action_harness import REPOSITORY, ActionResult
 from fake_time import FakeTime
 from fault_harness import assert_one_served_deployment, deploy_pr, fault
 
-from ci_deploy import http
 from ci_deploy.sandbox.github import GitHubApi
 from ci_deploy.sandbox.runtime import Sandbox
 
@@ -30,14 +29,6 @@ OUTAGE = "status=503,retry_after=3"
 OUTAGE_ANSWERS = 11
 #: the same length of outage in 502s without a hint: backoff alone must cover 30 s
 GATEWAY_OUTAGE = "status=502,body=html"
-
-
-@pytest.fixture
-def fake_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTime]:
-    fake = FakeTime()
-    monkeypatch.setattr(http, "default_sleep", fake.sleep)
-    monkeypatch.setattr(http, "default_clock", fake.clock)
-    yield fake
 
 
 def deploy(
@@ -112,12 +103,12 @@ def test_a_30_second_outage_of_one_endpoint_is_ridden_out_with_exactly_one_deplo
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     http_get: Callable[..., httpx.Response],
-    fake_time: FakeTime,
+    fake_retry_time: FakeTime,
 ) -> None:
     sandbox.inject(fault(spec, endpoint, count=OUTAGE_ANSWERS))
     result = deploy(sandbox, tmp_path, capsys, platform)
     assert faults_on(sandbox, endpoint) == OUTAGE_ANSWERS
-    assert sum(fake_time.sleeps) >= 30.0
+    assert sum(fake_retry_time.sleeps) >= 30.0
     assert_one_served_deployment(result, platform_deployment_ids(sandbox, platform), http_get)
     assert_one_github_deployment_and_comment(sandbox)
 
@@ -131,7 +122,7 @@ def test_a_github_create_whose_answer_is_lost_is_found_not_made_twice(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     http_get: Callable[..., httpx.Response],
-    fake_time: FakeTime,
+    fake_retry_time: FakeTime,
 ) -> None:
     sandbox.inject(fault("reset-after", endpoint, count=1))
     result = deploy(sandbox, tmp_path, capsys)

@@ -104,10 +104,12 @@ class Budget:
         return max(self._clock() - self._started, self._waited)
 
     def next_delay(self, retry_after: float | None = None) -> float | None:
-        """The wait before the next attempt (the server's ``retry_after`` if it named one, else
-        backoff), or None when that attempt would overrun the attempts, budget or deadline."""
+        """The wait before the next attempt (backoff, or the server's ``retry_after`` when it asks
+        for longer), or None when that attempt would overrun the attempts, budget or deadline."""
         self.retries += 1
-        delay = retry_after if retry_after is not None else self.policy.backoff(self.retries)
+        delay = self.policy.backoff(self.retries)
+        if retry_after is not None:  # the server's wait, but no faster than backoff (not "0" in a loop)
+            delay = max(delay, retry_after)
         if self.policy.attempts is not None and self.retries >= self.policy.attempts:
             return None
         elapsed = self.elapsed

@@ -14,7 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fake_time import FakeTime
 
+from ci_deploy import http
 from ci_deploy.http import new_client
 from ci_deploy_sandbox.runtime import Sandbox
 
@@ -23,6 +25,16 @@ from ci_deploy_sandbox.runtime import Sandbox
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox() as running:
         yield running
+
+
+@pytest.fixture
+def fake_retry_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """The waits of every retry (``ci_deploy.http``'s clock) on a fake clock, for whole runs of
+    ``ci-deploy action``: outages of minutes cost no real time. Polls keep the real clock."""
+    fake = FakeTime()
+    monkeypatch.setattr(http, "default_sleep", fake.sleep)
+    monkeypatch.setattr(http, "default_clock", fake.clock)
+    return fake
 
 
 @pytest.fixture(scope="session")

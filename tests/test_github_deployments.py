@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import pytest
 
 from ci_deploy.github.client import GitHubClient
@@ -156,15 +158,15 @@ def test_statuses_carry_environment_and_log_urls(client: GitHubClient, github: G
 def test_an_ambiguous_create_finds_our_own_deployment_instead_of_creating_twice(
     client: GitHubClient, github: GitHubEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_call = client.call
+    real_response = client.response
 
-    def lose_the_answer(method: str, path: str, **kwargs: object) -> object:
-        answer = real_call(method, path, **kwargs)  # type: ignore[arg-type]
+    def lose_the_answer(method: str, path: str, **kwargs: Any) -> httpx.Response:
+        answer = real_response(method, path, **kwargs)
         if method == "POST" and path.endswith("/deployments"):
             raise AmbiguousOutcome(method, path, ConnectionResetError("reset"))
         return answer
 
-    monkeypatch.setattr(client, "call", lose_the_answer)
+    monkeypatch.setattr(client, "response", lose_the_answer)
     found = create_deployment(client, preview(9, "a" * 40, "pr9-a", run_key="run-42"))
     assert len(github.deployments(REPO)) == 1
     assert found.payload["run_key"] == "run-42"

@@ -58,16 +58,16 @@ class CloudflarePages:
         self,
         settings: PlatformSettings,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
         api: CloudflareApi | None = None,
     ) -> None:
         self.settings = settings
         base_url = (
             settings.api_url or os.environ.get("CLOUDFLARE_API_BASE_URL") or os.environ.get("CF_API_BASE_URL")
         )
-        self.api = api or CloudflareApi(settings.token, base_url, sleep=sleep)
-        self._clock = clock
+        self.api = api or CloudflareApi(settings.token, base_url, sleep=sleep, clock=clock)
+        self._clock = clock or time.monotonic
         self.account = settings.account or ""
         self.project: dict[str, Any] | None = None
         # started by check_limits: hashing overlaps with the round trips before the upload

@@ -12,7 +12,7 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,12 +126,15 @@ class CloudflareApi:
         base_url: str | None = None,
         *,
         client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: http.Sleep | None = None,
+        clock: http.Clock | None = None,
     ) -> None:
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         self._token = token
         self._client = client or http.new_client(self.base_url, timeout=TIMEOUT, max_connections=8)
-        self.sleep = sleep
+        #: waits between polls; retries wait through :meth:`budget` (http's clock unless given)
+        self.sleep: http.Sleep = sleep or time.sleep
+        self._retry_sleep, self._retry_clock = sleep, clock
         #: seconds the server clock is ahead of ours (from ``Date``); used to compare timestamps
         self.clock_offset = 0.0
 
@@ -159,6 +162,10 @@ class CloudflareApi:
                 return
             page += 1
 
+    def budget(self, policy: http.RetryPolicy = http.DEFAULT_RETRY) -> http.Budget:
+        """A retry budget on this client's clock, for a create resolved by lookups."""
+        return http.Budget(policy, sleep=self._retry_sleep, clock=self._retry_clock)
+
     def server_now(self) -> float:
         """The server's clock as epoch seconds, as far as its ``Date`` headers tell."""
         return time.time() + self.clock_offset
@@ -181,7 +188,8 @@ class CloudflareApi:
             path.lstrip("/"),
             retry=retry,
             idempotent=idempotent,
-            sleep=self.sleep,
+            sleep=self._retry_sleep,
+            clock=self._retry_clock,
             headers=all_headers,
             **kwargs,
         )

@@ -4,7 +4,8 @@ Creating a deployment is not idempotent, and that is where wrangler's retry rule
 8000000) can make two. Here a create is sent again only when it provably did not happen: a 429
 or a refused connection is retried by the transport; after a dropped connection, a timeout, a
 5xx or an 8000000 we first look for our own deployment (branch + commit + created after the
-request began, by the server's clock) and create again only when it is not there.
+request began, by the server's clock) and create again, within the retry budget, only when it is
+not there.
 """
 
 from __future__ import annotations
@@ -23,9 +24,6 @@ from ci_deploy.platforms.cloudflare_pages.api import UNKNOWN_ERROR, CloudflareAp
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.deployments")
 
-#: a create is retried by the transport only on 429: the server did not act on it
-CREATE_RETRY = http.RetryPolicy(attempts=4, statuses=frozenset({429}))
-CREATE_ATTEMPTS = 3
 #: how long after an unknown outcome we look again before creating anew (server may lag)
 LOOKUP_SETTLE = 2.0
 #: slack for the 1-second resolution of ``Date`` when comparing server timestamps
@@ -66,14 +64,17 @@ class DeploymentsApi:
     ) -> dict[str, Any]:
         """Create one deployment and return the API's answer for it — never a second one."""
         branch, commit = fields["branch"], fields.get("commit_hash", "")
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
+        budget = self._api.budget()
+        while True:
             began = self._api.server_now() - CLOCK_SLACK
             try:
                 # Text fields go in as file-less parts: with no file at all httpx would otherwise
                 # send a urlencoded form, which the API refuses.
                 parts = [*((name, (None, value)) for name, value in fields.items()), *files]
-                result = self._api.call("POST", self._path, files=parts, idempotent=False, retry=CREATE_RETRY)
-                return dict(result)
+                answer = self._api.call(
+                    "POST", self._path, files=parts, idempotent=False, retry=http.CREATE_RETRY
+                )
+                return dict(answer)
             except http.AmbiguousOutcome as exc:
                 reason = f"the connection failed ({type(exc.cause).__name__})"
             except CloudflareApiError as exc:
@@ -81,22 +82,23 @@ class DeploymentsApi:
                     raise
                 reason = f"the API answered {exc.message}"
             log.info("Creating the deployment may or may not have worked (%s); looking for it", reason)
-            found = self.find_own(branch, commit, began)
+            found = self.find_own(branch, commit, began, pause=budget.pause)
             if found is not None:
                 log.info("Found the deployment %s created by the interrupted request", found.get("id"))
                 return found
-            if attempt == CREATE_ATTEMPTS:
+            if not budget.wait(f"It was not created ({reason})"):
                 raise PlatformError(
-                    f"creating the Cloudflare Pages deployment failed {attempt} times: {reason}"
+                    f"creating the Cloudflare Pages deployment failed {budget.retries} times: {reason}"
                 )
-            log.info("It was not created; creating it again")
-        raise AssertionError("unreachable")
 
-    def find_own(self, branch: str, commit: str, not_before: float) -> dict[str, Any] | None:
-        """Our deployment among the newest ones, looking twice: the server may still be at it."""
+    def find_own(
+        self, branch: str, commit: str, not_before: float, *, pause: http.Sleep | None = None
+    ) -> dict[str, Any] | None:
+        """Our deployment among the newest ones, looking twice: the server may still be at it.
+        ``pause`` waits between the looks (a create's retry budget, which the wait spends)."""
         for look in range(2):
             if look:
-                self._api.sleep(LOOKUP_SETTLE)
+                (pause or self._api.sleep)(LOOKUP_SETTLE)
             mine = [d for d in self._newest(50) if model.is_own_deployment(d, branch, commit, not_before)]
             if mine:
                 return min(mine, key=_created)

@@ -59,8 +59,8 @@ class Vercel:
         self,
         settings: PlatformSettings,
         *,
-        sleep: Sleep = time.sleep,
-        clock: Clock = time.monotonic,
+        sleep: Sleep | None = None,
+        clock: Clock | None = None,
         wall_clock: Clock = time.time,
     ) -> None:
         self.settings = settings

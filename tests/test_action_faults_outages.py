@@ -18,8 +18,8 @@ from action_harness import REPOSITORY, ActionResult
 from fake_time import FakeTime
 from fault_harness import assert_one_served_deployment, deploy_pr, fault
 
-from ci_deploy.sandbox.github import GitHubApi
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.github import GitHubEmulator
+from ci_deploy_sandbox.runtime import Sandbox
 
 SHA = "d" * 40
 PR = 41
@@ -37,9 +37,9 @@ def deploy(
     return deploy_pr(sandbox, tmp_path, capsys, platform=platform, project=PROJECT, pr=PR, sha=SHA)
 
 
-def github_of(sandbox: Sandbox) -> GitHubApi:
+def github_of(sandbox: Sandbox) -> GitHubEmulator:
     api = sandbox.world.apis["github"]
-    assert isinstance(api, GitHubApi)
+    assert isinstance(api, GitHubEmulator)
     return api
 
 

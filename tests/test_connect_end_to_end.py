@@ -110,3 +110,31 @@ def test_init_writes_workflows_whose_preview_step_reads_the_names_connect_stores
     assert step["with"]["token"] == "${{ secrets.VERCEL_TOKEN }}"
     assert step["with"]["account"] == "${{ vars.VERCEL_ORG_ID }}"
     assert step["with"]["project"] == "${{ vars.CI_DEPLOY_PROJECT }}"
+
+
+@pytest.mark.parametrize("platform", ["cloudflare-pages", "vercel"])
+@pytest.mark.parametrize("production_on", ["release", "main"])
+def test_written_workflows_pass_githubs_schema_and_zizmor(
+    tmp_path: Path, platform: str, production_on: str
+) -> None:
+    from test_lint import run, tool
+
+    assert main(["init", platform, "--dir", str(tmp_path), "--production-on", production_on], environ={}) == 0
+    written = sorted(str(path) for path in (tmp_path / ".github/workflows").glob("*.yml"))
+    assert len(written) == 2
+    for workflow in written:
+        result = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", workflow)
+        assert result.returncode == 0, result.stdout + result.stderr
+    result = run(tool("zizmor"), "--offline", *written)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_init_refuses_to_overwrite_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "cloudflare-pages", "--dir", str(tmp_path)], environ={}) == 0
+    production = tmp_path / ".github/workflows/production.yml"
+    production.write_text("mine\n")
+    assert main(["init", "cloudflare-pages", "--dir", str(tmp_path)], environ={}) == 2
+    assert "already exists: pass --force" in capsys.readouterr().err
+    assert production.read_text() == "mine\n"
+    assert main(["init", "cloudflare-pages", "--dir", str(tmp_path), "--force"], environ={}) == 0
+    assert production.read_text() != "mine\n"

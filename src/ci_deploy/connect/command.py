@@ -33,7 +33,7 @@ class ConnectOptions:
 
 
 def run_connect(
-    options: ConnectOptions, environ: Mapping[str, str], asker: Asker, stdin: TextIO = sys.stdin
+    options: ConnectOptions, environ: Mapping[str, str], asker: Asker, stdin: TextIO | None = None
 ) -> int:
     from ci_deploy.platforms import platform_spec
 
@@ -42,7 +42,7 @@ def run_connect(
     repository = github_target.repository(options.repo, environ)
     gh_token = github_target.github_token(environ)
     redaction.register(gh_token)
-    token = platform_token(spec, options.token_stdin, environ, asker, stdin)
+    token = platform_token(spec, options.token_stdin, environ, asker, stdin or sys.stdin)
     api_url_variable = platform.env_fallbacks.get("api-url", "")
     connector = spec.open(token, environ.get(api_url_variable) or None)
     try:

@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_deploy_commands(commands)
     _add_project_commands(commands)
     _add_tool_commands(commands)
+    from ci_deploy.connect.arguments import add_setup_commands
+
+    add_setup_commands(commands)
     return parser
 
 
@@ -136,6 +139,10 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
 def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
     if args.subcommand == "sandbox":
         return _run_sandbox(args)
+    if args.subcommand in ("connect", "init"):
+        from ci_deploy.connect.arguments import run_setup
+
+        return _guarded(lambda: run_setup(args, env), env)
     if args.subcommand == "matrix":
         from ci_deploy.commands.matrix import run_matrix
 

@@ -15,7 +15,6 @@ from typing import Any
 from ci_deploy_sandbox import app
 from ci_deploy_sandbox.cloudflare_assets import Assets, expired_token
 from ci_deploy_sandbox.cloudflare_auth import (
-    GRANTS,
     Grant,
     TokenHandler,
     TokenRoute,
@@ -39,6 +38,7 @@ from ci_deploy_sandbox.cloudflare_dns import Dns
 from ci_deploy_sandbox.cloudflare_domains import Domains
 from ci_deploy_sandbox.cloudflare_projects import Projects
 from ci_deploy_sandbox.cloudflare_state import CloudflareState
+from ci_deploy_sandbox.cloudflare_tokens import verify_account_token, verify_user_token
 
 PREFIX = "/client/v4"
 
@@ -61,7 +61,13 @@ class CloudflareEmulator(app.ApiEmulator):
             *Dns(self.ctx).routes(),
         ]
         self.router.add(
-            "GET", "/user/tokens/verify", "cloudflare.user.verify_token", self._guard(self.verify_token)
+            "GET", "/user/tokens/verify", "cloudflare.user.verify_token", self._guard(verify_user_token)
+        )
+        self.router.add(
+            "GET",
+            "/accounts/{account}/tokens/verify",
+            "cloudflare.accounts.verify_token",
+            self._guard(verify_account_token),
         )
         for method, pattern, endpoint, handler in token_routes:
             self.router.add(method, pattern, endpoint, self._with_token(handler))
@@ -128,12 +134,6 @@ class CloudflareEmulator(app.ApiEmulator):
             ("GET", "/accounts", "cloudflare.accounts.list", self.accounts),
             ("GET", "/accounts/{account}", "cloudflare.accounts.get", self.account),
         ]
-
-    def verify_token(self, request: app.Request) -> app.Response:
-        grant = GRANTS.get(request.bearer or "")
-        if grant is None:
-            raise CloudflareErrorReply(401, 1000, "Invalid API Token")
-        return success({"id": grant.token_id, "status": "active"})
 
     def user(self, request: app.Request, grant: Grant) -> app.Response:
         require_user_scope(grant)

@@ -24,6 +24,12 @@ MULTI_ACCOUNT_TOKEN = "cfsandbox_multi_account_token_0123456789"
 ACCOUNT_SCOPED_TOKEN = "cfsandbox_account_scoped_token_0123456789"
 #: may read zones and DNS records but not write them (403 code 10000 on writes)
 DNS_READ_ONLY_TOKEN = "cfsandbox_dns_read_only_token_0123456789"
+#: lacks the Pages permission group: every Pages call answers 403 code 10000
+NO_PAGES_TOKEN = "cfsandbox_no_pages_token_0123456789"
+#: past its ``expires_on``: verify says ``expired``, every other call 403 code 10000
+EXPIRED_TOKEN = "cfsandbox_expired_token_0123456789"
+#: an account-owned token: verified at ``/accounts/{id}/tokens/verify``, not ``/user/tokens/verify``
+ACCOUNT_OWNED_TOKEN = "cfsandbox_account_owned_token_0123456789"
 
 ACCOUNT_NAMES = {
     identities.CLOUDFLARE_ACCOUNT_ID: identities.CLOUDFLARE_ACCOUNT_NAME,
@@ -39,6 +45,11 @@ class Grant:
     accounts: tuple[str, ...]
     user_scope: bool = True  # may read /memberships and /user
     dns_edit: bool = True
+    #: endpoint-name prefixes of the permission groups the token lacks (``cloudflare.projects``)
+    denied: tuple[str, ...] = ()
+    status: str = "active"  # or "expired"
+    #: the account that owns an account-owned token (None: a user's token)
+    owner_account: str | None = None
 
     def require_account(self, account_id: str) -> None:
         """A token asking for an account it cannot reach gets what Cloudflare answers: 10000."""
@@ -63,6 +74,20 @@ GRANTS = {
     DNS_READ_ONLY_TOKEN: Grant(
         "c0ffee00000000000000000000000004", (identities.CLOUDFLARE_ACCOUNT_ID,), dns_edit=False
     ),
+    NO_PAGES_TOKEN: Grant(
+        "c0ffee00000000000000000000000005",
+        (identities.CLOUDFLARE_ACCOUNT_ID,),
+        denied=("cloudflare.projects", "cloudflare.deployments", "cloudflare.assets", "cloudflare.domains"),
+    ),
+    EXPIRED_TOKEN: Grant(
+        "c0ffee00000000000000000000000006", (identities.CLOUDFLARE_ACCOUNT_ID,), status="expired"
+    ),
+    ACCOUNT_OWNED_TOKEN: Grant(
+        "c0ffee00000000000000000000000007",
+        (identities.CLOUDFLARE_ACCOUNT_ID,),
+        user_scope=False,
+        owner_account=identities.CLOUDFLARE_ACCOUNT_ID,
+    ),
 }
 
 
@@ -80,7 +105,7 @@ def authenticate(request: app.Request) -> Grant:
             400, 6003, "Invalid request headers", (6111, "Invalid format for Authorization header")
         )
     grant = GRANTS.get(token)
-    if grant is None:
+    if grant is None or grant.status != "active" or request.endpoint.startswith(grant.denied):
         raise auth_error()
     return grant
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ci_deploy_sandbox import app, github_artifacts, github_deployments, identities
+from ci_deploy_sandbox import app, github_artifacts, github_deployments, github_secrets, identities
 from ci_deploy_sandbox.github_common import (
     Context,
     GitHubErrorReply,
@@ -79,6 +79,8 @@ class GitHubEmulator(app.ApiEmulator):
         )
         for method, pattern, endpoint, handler, level in github_deployments.ROUTES:
             self._route(method, repo + pattern, endpoint, handler, "deployments", level)
+        for method, pattern, endpoint, handler, scope, level in github_secrets.ROUTES:
+            self._route(method, repo + pattern, endpoint, handler, scope, level)
         for method, pattern, endpoint, handler in github_artifacts.ROUTES:
             self._route(method, repo + pattern, endpoint, handler, "actions", "read")
         self.router.download_host.add(

@@ -28,6 +28,7 @@ from ci_deploy_sandbox.vercel_env import EnvVars
 from ci_deploy_sandbox.vercel_lifecycle import Lifecycle
 from ci_deploy_sandbox.vercel_projects import Projects
 from ci_deploy_sandbox.vercel_promote import Promotions
+from ci_deploy_sandbox.vercel_tokens import Tokens
 
 ScopedHandler = Callable[[app.Request, Scope], app.Response]
 
@@ -84,6 +85,7 @@ class VercelEmulator(app.ApiEmulator):
             EnvVars(self.ctx, self.projects),
             Domains(self.ctx, self.lifecycle, self.projects),
             Promotions(self.lifecycle, self.projects),
+            Tokens(),
         ]
         own: list[tuple[str, str, str, ScopedHandler]] = [
             ("GET", "/v2/user", "vercel.user.get", self.user),

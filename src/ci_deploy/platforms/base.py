@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from ci_deploy.artifact import Artifact
+from ci_deploy.connect.model import ConnectSpec
 
 Environment = Literal["preview", "production"]
 DomainState = Literal["active", "pending", "error"]
@@ -222,6 +223,7 @@ class PlatformSpec:
     ``slug_branch``: the platform's label for a branch in alias hosts (``{{branch}}``).
     ``check_limits``: raises LimitError / ArtifactError naming the file; pure, no network.
     ``open``: the adapter, imported lazily.
+    ``connect``: what ``ci-deploy connect``/``init`` store and read for it.
     """
 
     name: str
@@ -230,3 +232,4 @@ class PlatformSpec:
     slug_branch: Callable[[str], str]
     check_limits: Callable[[Artifact, Environment], None]
     open: Callable[[PlatformSettings], Platform]
+    connect: ConnectSpec

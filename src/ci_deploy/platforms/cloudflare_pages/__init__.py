@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ci_deploy.connect.model import ConnectSpec
 from ci_deploy.platforms.base import PlatformSpec
 
 if TYPE_CHECKING:
     from ci_deploy.artifact import Artifact
+    from ci_deploy.connect.model import Connector
     from ci_deploy.platforms.base import Environment, Platform, PlatformSettings
 
 
@@ -30,6 +32,12 @@ def _open(settings: PlatformSettings) -> Platform:
     return CloudflarePages(settings)
 
 
+def _connector(token: str, api_url: str | None) -> Connector:
+    from ci_deploy.platforms.cloudflare_pages.connect import CloudflareConnector
+
+    return CloudflareConnector(token, api_url)
+
+
 SPEC = PlatformSpec(
     name="cloudflare-pages",
     env_fallbacks={
@@ -41,4 +49,5 @@ SPEC = PlatformSpec(
     slug_branch=_slug_branch,
     check_limits=_check_limits,
     open=_open,
+    connect=ConnectSpec("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", _connector),
 )

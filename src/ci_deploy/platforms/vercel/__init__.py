@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ci_deploy.connect.model import ConnectSpec
 from ci_deploy.platforms.base import PlatformSpec
 
 if TYPE_CHECKING:
     from ci_deploy.artifact import Artifact
+    from ci_deploy.connect.model import Connector
     from ci_deploy.platforms.base import Environment, Platform, PlatformSettings
 
 
@@ -32,6 +34,12 @@ def _open(settings: PlatformSettings) -> Platform:
     return Vercel(settings)
 
 
+def _connector(token: str, api_url: str | None) -> Connector:
+    from ci_deploy.platforms.vercel.connect import VercelConnector
+
+    return VercelConnector(token, api_url)
+
+
 SPEC = PlatformSpec(
     name="vercel",
     env_fallbacks={
@@ -44,4 +52,5 @@ SPEC = PlatformSpec(
     slug_branch=_slug_branch,
     check_limits=_check_limits,
     open=_open,
+    connect=ConnectSpec("VERCEL_TOKEN", "VERCEL_ORG_ID", _connector, "team", ("VERCEL_PROJECT_ID",)),
 )

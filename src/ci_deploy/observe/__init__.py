@@ -1,0 +1,1 @@
+"""After the deploy: the Sentry release and error watch, notifications, performance figures."""

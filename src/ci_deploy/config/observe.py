@@ -111,6 +111,13 @@ def parse_secret_url(raw: str) -> str:
     return text
 
 
+def secret_url_parts(raw: str) -> list[str]:
+    """The parts of a secret URL that are logged on their own (a retried request's path, its
+    query): masked too, so a Slack webhook's token path never shows in a log line."""
+    parts = urlsplit(raw.strip())
+    return [part for part in (parts.path, parts.query) if len(part) > 1]
+
+
 def observe_problem(settings: Settings) -> tuple[str, str] | None:
     """``(input, reason)`` for an incomplete combination of these inputs, else None."""
     s = settings

@@ -258,6 +258,9 @@ def settings_from_inputs(inputs: Mapping[str, str], environ: Mapping[str, str]) 
     for name, spec in INPUTS.items():
         if spec.secret:
             runner.mask(raw[name])  # given or read from the env: masked before anything can echo it
+    for name in ("notify-webhook", "notify-slack-webhook"):
+        for part in observe.secret_url_parts(raw[name]):
+            runner.mask(part)
     _check_project(raw, platform)
     _warn_foreign_inputs(raw, platform)
     given = {name: value for name, value in raw.items() if value}

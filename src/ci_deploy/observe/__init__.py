@@ -1,1 +1,2 @@
-"""After the deploy: the Sentry release and error watch, notifications, performance figures."""
+"""After the deploy: performance figures, the Sentry release and its error watch, notifications
+(the hooks ``commands/deploy.py`` calls are in :mod:`ci_deploy.observe.hooks`)."""

@@ -141,7 +141,9 @@ INPUTS: dict[str, InputSpec] = {
         "Optional budget for each checked path's p95 time to first byte, in ms (separate from "
         "health-check-max-latency-ms, the median total time); missed -> on-health-failure applies."
     ),
-    "sentry-org": _spec("Sentry organization slug: create a release and deploy there. Defaults to SENTRY_ORG."),
+    "sentry-org": _spec(
+        "Sentry organization slug: create a release and deploy there. Defaults to SENTRY_ORG."
+    ),
     "sentry-project": _spec("Sentry project slug of the release. Defaults to SENTRY_PROJECT."),
     "sentry-token": _spec(
         "Sentry auth token (project:releases, and project:read for error-watch). Defaults to "

@@ -90,7 +90,9 @@ def _percent(text: str) -> float | None:
 def parse_slug(raw: str) -> str:
     text = raw.strip()
     if not _SLUG.fullmatch(text):
-        raise InvalidValue(f"expected a Sentry slug (lower-case letters, digits, '-', '_'), got {_shown(raw)}")
+        raise InvalidValue(
+            f"expected a Sentry slug (lower-case letters, digits, '-', '_'), got {_shown(raw)}"
+        )
     return text
 
 
@@ -123,7 +125,10 @@ def observe_problem(settings: Settings) -> tuple[str, str] | None:
     s = settings
     if s.sentry_org or s.sentry_project:
         if not s.sentry_token:
-            return "sentry-token", "required by sentry-org/sentry-project: set SENTRY_AUTH_TOKEN or sentry-token"
+            return (
+                "sentry-token",
+                "required by sentry-org/sentry-project: set SENTRY_AUTH_TOKEN or sentry-token",
+            )
         if not s.sentry_org:
             return "sentry-org", "required by sentry-project (or set SENTRY_ORG)"
         if not s.sentry_project:

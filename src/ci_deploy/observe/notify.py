@@ -29,7 +29,11 @@ Kind = Literal["succeeded", "failed", "rolled_back"]
 SIGNATURE_HEADER = "X-CI-Deploy-Signature"
 #: three tries in a few seconds at most: a slow receiver must not hold the job
 RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=2.0, max_retry_after=5.0)
-_TITLES = {"succeeded": "✅ Deploy succeeded", "failed": "❌ Deploy failed", "rolled_back": "↩️ Deploy rolled back"}
+_TITLES = {
+    "succeeded": "✅ Deploy succeeded",
+    "failed": "❌ Deploy failed",
+    "rolled_back": "↩️ Deploy rolled back",
+}
 
 
 @dataclass(frozen=True)
@@ -131,4 +135,6 @@ def _post(http: httpx.Client, input_name: str, url: str, body: bytes, headers: d
             log.info("Notified %s (%s)", input_name, response.status_code)
             return
         problem = f"answered {response.status_code}"
-    runner.warning(f"notification to {input_name} failed: {problem}; the deploy is not affected", title="ci-deploy")
+    runner.warning(
+        f"notification to {input_name} failed: {problem}; the deploy is not affected", title="ci-deploy"
+    )

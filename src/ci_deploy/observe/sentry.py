@@ -44,13 +44,13 @@ class SentryClient:
         """``POST /organizations/{org}/releases/``: 201 when new, 208 when it already exists."""
         body = {"version": self.plan.version, "projects": [self.plan.project], "ref": self.plan.commit}
         path = f"/organizations/{quote(self.plan.org)}/releases/"
-        return self._call("create the release", "POST", path, body, ok=(201, 208))
+        return _object(self._call("create the release", "POST", path, body, ok=(201, 208)))
 
     def set_commits(self) -> dict[str, Any]:
         """``PUT …/releases/{version}/`` with ``refs``: Sentry reads the commits from the
         repository integration (it answers 400 when the repository is not linked)."""
         refs = [{"repository": self.plan.repository, "commit": self.plan.commit}]
-        return self._call("attach commits", "PUT", self._release_path, {"refs": refs})
+        return _object(self._call("attach commits", "PUT", self._release_path, {"refs": refs}))
 
     def create_deploy(self, url: str, started: str, finished: str) -> dict[str, Any]:
         """``POST …/releases/{version}/deploys/``: one deploy record for this environment."""
@@ -63,11 +63,14 @@ class SentryClient:
         }
         if url:
             body["url"] = url
-        return self._call("record the deploy", "POST", self._release_path + "deploys/", body, idempotent=False)
+        path = self._release_path + "deploys/"
+        return _object(self._call("record the deploy", "POST", path, body, idempotent=False))
 
     def finalize(self, released: str) -> dict[str, Any]:
         """``PUT …/releases/{version}/`` with ``dateReleased``: the release went live."""
-        return self._call("finalize the release", "PUT", self._release_path, {"dateReleased": released})
+        return _object(
+            self._call("finalize the release", "PUT", self._release_path, {"dateReleased": released})
+        )
 
     def new_issues(self) -> list[dict[str, Any]]:
         """``GET /projects/{org}/{project}/issues/?query=firstRelease:{version}``: issues first
@@ -97,12 +100,15 @@ class SentryClient:
         ok: tuple[int, ...] = (200, 201),
         idempotent: bool = True,
     ) -> Any:
+        """One call; the decoded JSON answer (a dict for every call but the issue list)."""
         try:
             response = send(
                 self._client, method, path, retry=RETRY, idempotent=idempotent, json=body, params=params
             )
         except AmbiguousOutcome as exc:
-            raise SentryError(f"could not {what}: the connection broke after sending; not sent again") from exc
+            raise SentryError(
+                f"could not {what}: the connection broke after sending; not sent again"
+            ) from exc
         except httpx.HTTPError as exc:
             raise SentryError(f"could not {what}: {type(exc).__name__}") from exc
         if response.status_code not in ok:
@@ -111,6 +117,10 @@ class SentryClient:
             return response.json()
         except ValueError:
             raise SentryError(f"could not {what}: Sentry's answer is not JSON") from None
+
+
+def _object(answer: Any) -> dict[str, Any]:
+    return answer if isinstance(answer, dict) else {}
 
 
 def _reason(response: httpx.Response) -> str:

@@ -17,7 +17,6 @@ from ci_deploy.config.settings import Settings
 from ci_deploy.config.templates import render_template
 from ci_deploy.errors import InputError
 from ci_deploy.health.spec import HealthSpec
-from ci_deploy.plan.observe import observe_plan
 from ci_deploy.plan.model import (
     CleanupPlan,
     DeployPlan,
@@ -27,6 +26,7 @@ from ci_deploy.plan.model import (
     MakeLivePlan,
     Plan,
 )
+from ci_deploy.plan.observe import observe_plan
 from ci_deploy.platforms import platform_spec
 from ci_deploy.platforms.base import DeployRequest
 

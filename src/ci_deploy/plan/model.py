@@ -62,7 +62,7 @@ class DeployPlan:
     on_health_failure: OnHealthFailure
     github: GitHubPlan
     #: Sentry release and watch, notifications (nothing when not configured)
-    observe: ObservePlan = ObservePlan()
+    observe: ObservePlan = field(default_factory=ObservePlan)
     command: Literal["deploy"] = "deploy"
 
     @property

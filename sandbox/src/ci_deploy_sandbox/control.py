@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ci_deploy_sandbox.app import Request, Response, Router
 from ci_deploy_sandbox.faults import Fault
+from ci_deploy_sandbox.webhooks import WebhookReceiver
 
 if TYPE_CHECKING:
     from ci_deploy_sandbox.world import SandboxWorld
@@ -112,6 +113,7 @@ class ControlApi:
         add("POST", "/faults", "sandbox.faults.add", self.add_faults)
         add("DELETE", "/faults", "sandbox.faults.clear", self.clear_faults)
         add("GET", "/sites", "sandbox.sites", self.sites)
+        add("GET", "/webhooks", "sandbox.webhooks", self.webhooks)
 
     def health(self, request: Request) -> Response:
         return Response.json({"ok": True, "port": self.world.port, "apis": sorted(self.world.apis)})
@@ -173,6 +175,12 @@ class ControlApi:
 
     def sites(self, request: Request) -> Response:
         return Response.json({"port": self.world.port, "sites": self.world.sites.hosts()})
+
+    def webhooks(self, request: Request) -> Response:
+        """What the webhook receiver recorded: ``{"deliveries": [{host, path, headers, body}]}``."""
+        receiver = self.world.apis.get("webhooks")
+        deliveries = receiver.received() if isinstance(receiver, WebhookReceiver) else []
+        return Response.json({"deliveries": deliveries})
 
 
 def _json_body(request: Request) -> Any:

@@ -25,13 +25,21 @@ from ci_deploy_sandbox import identities
 from ci_deploy_sandbox.app import ApiEmulator
 from ci_deploy_sandbox.control import LogEntry
 from ci_deploy_sandbox.faults import Fault, FaultPlan
+from ci_deploy_sandbox.sentry import TOKEN as SENTRY_TOKEN
 from ci_deploy_sandbox.server import SandboxHTTPServer, serve_in_thread
+from ci_deploy_sandbox.webhooks import WebhookReceiver
 from ci_deploy_sandbox.world import SandboxWorld
 
 log = logging.getLogger("ci_deploy_sandbox")
 
 #: module -> class of each emulated API
-API_CLASSES = {"cloudflare": "CloudflareEmulator", "vercel": "VercelEmulator", "github": "GitHubEmulator"}
+API_CLASSES = {
+    "cloudflare": "CloudflareEmulator",
+    "vercel": "VercelEmulator",
+    "github": "GitHubEmulator",
+    "sentry": "SentryEmulator",
+    "webhooks": "WebhookReceiver",
+}
 
 
 def discover_apis() -> list[type[ApiEmulator]]:
@@ -134,6 +142,21 @@ class Sandbox:
         return f"{self.origin}/api/v3"
 
     @property
+    def sentry_url(self) -> str:
+        """Sentry's address (``sentry-url``); its token is ``tokens["sentry"]``."""
+        return f"http://sentry.localhost:{self.port}"
+
+    def webhook_url(self, path: str, *, slack: bool = False) -> str:
+        """A URL of the webhook receiver (generic, or Slack's host)."""
+        host = "hooks.slack.localhost" if slack else "hooks.localhost"
+        return f"http://{host}:{self.port}/{path.lstrip('/')}"
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """What the webhook receiver got (``GET /_sandbox/webhooks``)."""
+        receiver = self.world.apis.get("webhooks")
+        return receiver.received() if isinstance(receiver, WebhookReceiver) else []
+
+    @property
     def control_url(self) -> str:
         return f"{self.origin}/_sandbox"
 
@@ -152,6 +175,7 @@ class Sandbox:
             "vercel": identities.VERCEL_TOKEN,
             "github": identities.GITHUB_TOKEN,
             "github_pat": identities.GITHUB_PAT,
+            "sentry": SENTRY_TOKEN,
         }
 
     def env(self) -> dict[str, str]:

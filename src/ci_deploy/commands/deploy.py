@@ -17,6 +17,7 @@ from ci_deploy.config.envvars import missing_required
 from ci_deploy.errors import CiDeployError, InputError
 from ci_deploy.github.deployments import DeploymentSpec
 from ci_deploy.github.publisher import GitHubPublisher
+from ci_deploy.observe.hooks import announce, record_perf, track_release
 from ci_deploy.plan.model import DeployPlan
 from ci_deploy.platforms.base import Deployment
 from ci_deploy.report.outcome import Outcome, live_url
@@ -39,16 +40,17 @@ def deploy(session: Session, plan: DeployPlan, outcome: Outcome) -> HealthOutcom
         ready = outcome.deployment is not None and outcome.deployment.state == "ready"
         publisher.comment(session.facts(outcome, "ready", health=health.facts()))
         publisher.finish_deployment(ok=True, url=outcome.url, done=ready)
+        announce(session.settings, session.facts(outcome, "ready"))
         return health
     except CiDeployError as error:
         if publisher.deployment is None:
             publisher.start_deployment(_github_spec(plan, outcome.deployment))
         state: State = "rolled-back" if outcome.rolled_back_to else "failed"
         health_facts = error.health.facts() if isinstance(error, HealthFailure) else None
-        publisher.comment(
-            session.facts(outcome, state, health=health_facts, error=str(error), hint=error.details)
-        )
+        facts = session.facts(outcome, state, health=health_facts, error=str(error), hint=error.details)
+        publisher.comment(facts)
         publisher.finish_deployment(ok=False, url=outcome.url, description=str(error))
+        announce(session.settings, facts)
         raise
     finally:
         outcome.record_github(publisher.comment_id, publisher.deployment_id)
@@ -104,27 +106,34 @@ def _deploy(
         outcome.record_url(deployment.url)
         log.info("Not waiting for the deployment (wait: false); health checks skipped")
         return SKIPPED
-    if plan.health is None:
-        return SKIPPED
-    with runner.group("Health checks"):
-        health = check_live(plan.health, platform, deployment, outcome.url)
-    outcome.record_health(health.verdict)
-    if not health.passed:
-        _on_health_failure(session, plan, deployment, previous, health, outcome)
+    health = SKIPPED
+    if plan.health is not None:
+        with runner.group("Health checks"):
+            health = check_live(plan.health, platform, deployment, outcome.url)
+        outcome.record_health(health.verdict)
+        record_perf(plan.health, health.result, platform, deployment, previous, outcome)
+        if not health.passed:
+            _on_failure(
+                session, plan, deployment, previous, health, outcome, f"health check failed: {health.reason}"
+            )
+    watch_failure = track_release(session.settings, plan.observe, deployment, outcome)
+    if watch_failure:
+        _on_failure(session, plan, deployment, previous, health, outcome, watch_failure)
     return health
 
 
-def _on_health_failure(
+def _on_failure(
     session: Session,
     plan: DeployPlan,
     deployment: Deployment,
     previous: Deployment | None,
     health: HealthOutcome,
     outcome: Outcome,
+    message: str,
 ) -> None:
-    """``warn`` warns; ``fail`` fails; ``rollback`` on production restores the deployment that was
+    """The ``on-health-failure`` policy, for a failed health check or error watch (``message``):
+    ``warn`` warns; ``fail`` fails; ``rollback`` on production restores the deployment that was
     live before this run, checks it answers healthy, then fails. Previews are never rolled back."""
-    message = f"health check failed: {health.reason}"
     if plan.on_health_failure == "warn":
         runner.warning(f"{message} (on-health-failure: warn, so the step passes)", title="ci-deploy")
         return

@@ -133,6 +133,8 @@ class Session:
             run_url=self.ctx.run_url,
             rolled_back_to=outcome.rolled_back_to,
             notes=notes,
+            sentry=outcome.sentry,
+            perf=outcome.perf,
         )
 
     def close(self) -> None:

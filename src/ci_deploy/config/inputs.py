@@ -137,6 +137,38 @@ INPUTS: dict[str, InputSpec] = {
         "`rollback` (production: restore the previous production deployment, then fail), `fail` or `warn`.",
         "rollback",
     ),
+    "perf-budget-ms": _spec(
+        "Optional budget for each checked path's p95 time to first byte, in ms (separate from "
+        "health-check-max-latency-ms, the median total time); missed -> on-health-failure applies."
+    ),
+    "sentry-org": _spec(
+        "Sentry organization slug: create a release and deploy there. Defaults to SENTRY_ORG."
+    ),
+    "sentry-project": _spec("Sentry project slug of the release. Defaults to SENTRY_PROJECT."),
+    "sentry-token": _spec(
+        "Sentry auth token (project:releases, and project:read for error-watch). Defaults to "
+        "SENTRY_AUTH_TOKEN. Masked at once.",
+        secret=True,
+    ),
+    "sentry-url": _spec("Sentry address (self-hosted). Defaults to SENTRY_URL.", "https://sentry.io"),
+    "sentry-release-prefix": _spec("Put before the commit sha in the release version, e.g. `shop@`."),
+    "error-watch": _spec(
+        "After the deploy, watch the release in Sentry for this long (`5m`, `90s`); over "
+        "error-watch-threshold -> on-health-failure applies. `off` skips.",
+        "off",
+    ),
+    "error-watch-threshold": _spec(
+        "`new-issues=N` (more than N issues first seen in the release fail it) and/or "
+        "`crash-free=PERCENT` (a crash-free session rate below it fails).",
+        "new-issues=0",
+    ),
+    "notify-webhook": _spec(
+        "URL that gets a JSON event when a deploy succeeds, fails or is rolled back. Masked.", secret=True
+    ),
+    "notify-webhook-secret": _spec(
+        "Signs notify-webhook's body: `X-CI-Deploy-Signature: sha256=<hex HMAC-SHA256>`.", secret=True
+    ),
+    "notify-slack-webhook": _spec("Slack incoming-webhook URL for the same events. Masked.", secret=True),
     "cleanup": _spec(
         "On pull_request closed: delete the PR's previews, its alias and GitHub deployments.",
         "true",

@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ci_deploy import runner
+from ci_deploy.config import observe
 from ci_deploy.config import values as parse
 from ci_deploy.config.envvars import read_env_inputs
 from ci_deploy.config.inputs import INPUTS, read_action_inputs
@@ -40,7 +41,13 @@ __all__ = ["INPUTS", "HealthExpect", "Settings", "read_action_inputs", "settings
 Platform = Literal["cloudflare-pages", "vercel"]
 
 #: the env var read when an input is empty, whatever the platform
-COMMON_FALLBACKS = {"github-token": "GITHUB_TOKEN"}
+COMMON_FALLBACKS = {
+    "github-token": "GITHUB_TOKEN",
+    "sentry-token": "SENTRY_AUTH_TOKEN",
+    "sentry-org": "SENTRY_ORG",
+    "sentry-project": "SENTRY_PROJECT",
+    "sentry-url": "SENTRY_URL",
+}
 
 #: field -> parser of its raw string (fields not listed are plain strings)
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -71,6 +78,15 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "github_environment": parse.parse_single_line,
     "account": parse.parse_single_line,
     "deployment_id": parse.parse_single_line,
+    "perf_budget_ms": parse.parse_milliseconds,
+    "sentry_org": observe.parse_slug,
+    "sentry_project": observe.parse_slug,
+    "sentry_url": parse.parse_url,
+    "sentry_release_prefix": observe.parse_release_prefix,
+    "error_watch": observe.parse_duration,
+    "error_watch_threshold": observe.parse_watch_threshold,
+    "notify_webhook": observe.parse_secret_url,
+    "notify_slack_webhook": observe.parse_secret_url,
 }
 
 
@@ -115,6 +131,18 @@ class Settings(BaseModel):
     health_check_max_latency_ms: float | None = None
     vercel_protection_bypass: str | None = Field(default=None, repr=False)
     on_health_failure: Literal["rollback", "fail", "warn"] = "rollback"
+    perf_budget_ms: float | None = None
+    sentry_org: str | None = None
+    sentry_project: str | None = None
+    sentry_token: str = Field(default="", repr=False)
+    sentry_url: str = "https://sentry.io"
+    sentry_release_prefix: str = ""
+    #: seconds, None when off
+    error_watch: float | None = None
+    error_watch_threshold: observe.WatchThreshold = observe.WatchThreshold()
+    notify_webhook: str | None = Field(default=None, repr=False)
+    notify_webhook_secret: str | None = Field(default=None, repr=False)
+    notify_slack_webhook: str | None = Field(default=None, repr=False)
     cleanup: bool = True
     command: Literal["deploy", "cleanup", "promote", "rollback"] = "deploy"
     deployment_id: str | None = None
@@ -153,6 +181,10 @@ class Settings(BaseModel):
                 "{reason}",
                 {"reason": "required by command 'promote'", "input": "deployment-id"},
             )
+        problem = observe.observe_problem(self)
+        if problem is not None:
+            name, reason = problem
+            raise PydanticCustomError("ci_deploy_input", "{reason}", {"reason": reason, "input": name})
         if not self.comment_key:
             object.__setattr__(self, "comment_key", f"{self.platform}/{self.project}")
         return self
@@ -226,6 +258,9 @@ def settings_from_inputs(inputs: Mapping[str, str], environ: Mapping[str, str]) 
     for name, spec in INPUTS.items():
         if spec.secret:
             runner.mask(raw[name])  # given or read from the env: masked before anything can echo it
+    for name in ("notify-webhook", "notify-slack-webhook"):
+        for part in observe.secret_url_parts(raw[name]):
+            runner.mask(part)
     _check_project(raw, platform)
     _warn_foreign_inputs(raw, platform)
     given = {name: value for name, value in raw.items() if value}

@@ -25,6 +25,8 @@ class HealthSpec:
     headers: Mapping[str, str] = field(default_factory=dict)
     max_latency_ms: float | None = None
     samples: int = 3
+    #: ``perf-budget-ms``: the p95 time to first byte each path must stay under
+    ttfb_p95_budget_ms: float | None = None
 
     def __post_init__(self) -> None:
         if not self.paths:

@@ -26,6 +26,7 @@ from ci_deploy.plan.model import (
     MakeLivePlan,
     Plan,
 )
+from ci_deploy.plan.observe import observe_plan
 from ci_deploy.platforms import platform_spec
 from ci_deploy.platforms.base import DeployRequest
 
@@ -97,6 +98,7 @@ def _deploy_plan(
         health=_health(settings, target) if settings.wait else None,
         on_health_failure=settings.on_health_failure,
         github=_github(settings, target),
+        observe=observe_plan(settings, target, ctx),
     )
 
 
@@ -123,6 +125,7 @@ def _health(settings: Settings, target: Target) -> HealthSpec | None:
         timeout=settings.health_check_timeout,
         headers=dict(settings.health_check_headers),
         max_latency_ms=settings.health_check_max_latency_ms,
+        ttfb_p95_budget_ms=settings.perf_budget_ms,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Literal
 from ci_deploy.artifact import Artifact
 from ci_deploy.config.event import Target
 from ci_deploy.health.spec import HealthSpec
+from ci_deploy.observe.model import ObservePlan
 from ci_deploy.platforms.base import DeployRequest, EnvVar
 
 OnHealthFailure = Literal["rollback", "fail", "warn"]
@@ -60,14 +61,17 @@ class DeployPlan:
     health: HealthSpec | None
     on_health_failure: OnHealthFailure
     github: GitHubPlan
+    #: Sentry release and watch, notifications (nothing when not configured)
+    observe: ObservePlan = field(default_factory=ObservePlan)
     command: Literal["deploy"] = "deploy"
 
     @property
     def reads_live_production(self) -> bool:
-        """Only a run that could roll back reads the live production deployment first."""
+        """Only a run that could roll back (a failed health check or error watch) reads the live
+        production deployment first; its figures are then compared with this one's."""
         return (
             self.request.environment == "production"
-            and self.health is not None
+            and (self.health is not None or self.observe.watches)
             and self.on_health_failure == "rollback"
         )
 

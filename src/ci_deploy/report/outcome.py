@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ci_deploy.platforms.base import Deployment, DomainStatus
+from ci_deploy.report.observe import SentryFacts
+from ci_deploy.report.perf import PerfFacts
 from ci_deploy.urls import site_url
 
 Health = Literal["passed", "failed", "skipped"]
@@ -33,6 +35,8 @@ class Outcome:
     github_deployment_id: str = ""
     domains: list[DomainStatus] = field(default_factory=list)
     env_names: list[str] = field(default_factory=list)
+    sentry: SentryFacts | None = None
+    perf: PerfFacts | None = None
 
     def record_deployment(self, deployment: Deployment) -> None:
         """The deployment this run created (the platform may have chosen its environment)."""
@@ -64,6 +68,12 @@ class Outcome:
 
     def record_rollback(self, deployment_id: str) -> None:
         self.rolled_back_to = deployment_id
+
+    def record_sentry(self, sentry: SentryFacts) -> None:
+        self.sentry = sentry
+
+    def record_perf(self, perf: PerfFacts) -> None:
+        self.perf = perf
 
     def record_github(self, comment_id: str, deployment_id: str) -> None:
         self.comment_id = comment_id

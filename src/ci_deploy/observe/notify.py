@@ -28,7 +28,7 @@ log = logging.getLogger("ci_deploy.observe.notify")
 Kind = Literal["succeeded", "failed", "rolled_back"]
 SIGNATURE_HEADER = "X-CI-Deploy-Signature"
 #: three tries in a few seconds at most: a slow receiver must not hold the job
-RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=2.0, max_retry_after=5.0)
+RETRY = RetryPolicy(budget=5.0, attempts=3, base_delay=0.5, max_delay=2.0)
 _TITLES = {
     "succeeded": "✅ Deploy succeeded",
     "failed": "❌ Deploy failed",

@@ -17,7 +17,7 @@ from ci_deploy.http import AmbiguousOutcome, RetryPolicy, new_client, send
 from ci_deploy.observe.model import SentryPlan
 
 #: Sentry's calls are not worth a long wait: a few quick retries, then a warning
-RETRY = RetryPolicy(attempts=3, base_delay=0.5, max_delay=4.0, max_retry_after=10.0)
+RETRY = RetryPolicy(budget=10.0, attempts=3, base_delay=0.5, max_delay=4.0)
 
 
 class SentryError(Exception):

@@ -11,9 +11,11 @@ values. The platforms' usual variables come from the platform registry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote
 
 from pydantic import (
     BaseModel,
@@ -26,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ci_deploy import runner
+from ci_deploy import redaction, runner
 from ci_deploy.config import values as parse
 from ci_deploy.config.envvars import read_env_inputs
 from ci_deploy.config.inputs import INPUTS, read_action_inputs
@@ -69,8 +71,8 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "preview_domain": lambda raw: parse.parse_template(raw, "preview-domain"),
     "comment_key": lambda raw: parse.parse_single_line(raw, forbidden="--"),
     "github_environment": parse.parse_single_line,
-    "account": parse.parse_single_line,
-    "deployment_id": parse.parse_single_line,
+    "account": lambda raw: parse.parse_identifier(raw, "an account or team id"),
+    "deployment_id": lambda raw: parse.parse_identifier(raw, "a deployment id"),
 }
 
 
@@ -184,9 +186,8 @@ def _check_platform(raw: Mapping[str, str], platform: str) -> None:
     if not raw.get("platform"):
         raise InputError(f"required: set it to one of {', '.join(PLATFORMS)}", input_name="platform")
     if platform not in PLATFORMS:
-        raise InputError(
-            f"expected one of {', '.join(PLATFORMS)}, got {raw['platform']!r}", input_name="platform"
-        )
+        got = parse.shown(raw["platform"])
+        raise InputError(f"expected one of {', '.join(PLATFORMS)}, got {got}", input_name="platform")
 
 
 def _check_project(raw: Mapping[str, str], platform: str) -> None:
@@ -217,15 +218,13 @@ def settings_from_inputs(inputs: Mapping[str, str], environ: Mapping[str, str]) 
     Raises InputError (exit 2) with one line naming the input."""
     unknown = sorted(set(inputs) - set(INPUTS))
     if unknown:
-        raise InputError(f"unknown input {unknown[0]!r}", input_name=unknown[0])
+        raise InputError(f"unknown input {parse.shown(unknown[0])}", input_name=unknown[0][:60])
     raw = {name: (inputs.get(name) or "").strip() for name in INPUTS}
     platform = raw["platform"].lower()
     raw["platform"] = platform
     _check_platform(raw, platform)
     raw = _with_fallbacks(raw, platform, environ)
-    for name, spec in INPUTS.items():
-        if spec.secret:
-            runner.mask(raw[name])  # given or read from the env: masked before anything can echo it
+    _mask_secrets(raw, environ)
     _check_project(raw, platform)
     _warn_foreign_inputs(raw, platform)
     given = {name: value for name, value in raw.items() if value}
@@ -236,6 +235,34 @@ def settings_from_inputs(inputs: Mapping[str, str], environ: Mapping[str, str]) 
         return Settings.model_validate(given, context={"environ": environ})
     except ValidationError as exc:
         raise _first_error(exc) from None
+
+
+#: proxy variables httpx reads; a password in one of them is masked like a token
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
+#: a health-check header whose name says it carries a credential has its value masked
+_SECRET_HEADER = re.compile(r"(?i)auth|token|secret|key|cookie|bypass|password|session|signature")
+
+
+def _mask_secrets(raw: Mapping[str, str], environ: Mapping[str, str]) -> None:
+    """Mask every secret before anything can echo it: the secret inputs (given or read from the
+    env, which must be visible ASCII: they go into HTTP headers), credential headers, and the
+    password of any URL (``api-url``, absolute health-check URLs, the proxy variables)."""
+    for name, spec in INPUTS.items():
+        if spec.secret and raw[name]:
+            runner.mask(raw[name])
+            try:
+                parse.check_secret_text(raw[name])
+            except parse.InvalidValue as exc:
+                raise InputError(str(exc), input_name=name) from None
+    for line in raw["health-check-headers"].splitlines():
+        name, colon, value = line.partition(":")
+        if colon and _SECRET_HEADER.search(name):
+            runner.mask(value.strip())
+    urls = [raw["api-url"], *raw["health-check"].split(), *(environ.get(v, "") for v in _PROXY_VARIABLES)]
+    for url in urls:
+        password = redaction.url_password(url)
+        runner.mask(password)
+        runner.mask(unquote(password))
 
 
 def _warn_foreign_inputs(raw: Mapping[str, str], platform: str) -> None:

@@ -21,6 +21,10 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+#: an account, team or deployment id: one URL path segment that needs no escaping
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+#: what an HTTP header value may hold (visible ASCII and blanks: httpx refuses anything else)
+_HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
 _STATUS_CLASS = re.compile(r"([1-5])xx")
 #: six hours: the longest a GitHub-hosted job may run
 MAX_SECONDS = 6 * 3600.0
@@ -31,7 +35,13 @@ class InvalidValue(ValueError):
 
 
 def _shown(raw: str) -> str:
+    """A bad value as echoed in a message: quoted, at most about 60 characters of it."""
     return repr(raw if len(raw) <= 60 else raw[:57] + "...")
+
+
+def shown(raw: str) -> str:
+    """:func:`_shown` for other modules' messages (an unknown platform, an unknown input)."""
+    return _shown(raw)
 
 
 def parse_bool(raw: str) -> bool:
@@ -139,6 +149,8 @@ def parse_headers(raw: str) -> dict[str, str]:
         name = name.strip()
         if not colon or not _HEADER_NAME.fullmatch(name):
             raise InvalidValue(f"line {number} is not 'Name: value'")
+        if not _HEADER_VALUE.fullmatch(value):
+            raise InvalidValue(f"line {number}: the value of {name} holds non-ASCII or control characters")
         headers[name] = value.strip()
     return headers
 
@@ -165,6 +177,19 @@ def parse_name(raw: str, what: str, pattern: re.Pattern[str] = _PROJECT) -> str:
     if not pattern.fullmatch(text):
         raise InvalidValue(f"expected {what}, got {_shown(raw)}")
     return text
+
+
+def parse_identifier(raw: str, what: str) -> str:
+    """An id that goes into an API path as one segment: letters, digits, ``_`` and ``-`` only, so
+    ``/``, ``..``, ``?``, ``#``, ``%`` or blanks can never reach another endpoint."""
+    return parse_name(raw, f"{what} (letters, digits, '_', '-')", _IDENTIFIER)
+
+
+def check_secret_text(raw: str) -> None:
+    """A token goes into an HTTP header: visible ASCII only, no blanks. The reason never
+    shows the value."""
+    if not raw.isascii() or not raw.isprintable() or any(ch.isspace() for ch in raw):
+        raise InvalidValue("holds non-ASCII, control or blank characters; paste the secret again")
 
 
 def parse_branch(raw: str) -> str:

@@ -25,6 +25,8 @@ class HealthSpec:
     headers: Mapping[str, str] = field(default_factory=dict)
     max_latency_ms: float | None = None
     samples: int = 3
+    #: hosts besides ``base_url``'s that may receive ``headers`` (the custom domains)
+    own_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.paths:

@@ -123,6 +123,7 @@ def _health(settings: Settings, target: Target) -> HealthSpec | None:
         timeout=settings.health_check_timeout,
         headers=dict(settings.health_check_headers),
         max_latency_ms=settings.health_check_max_latency_ms,
+        own_hosts=tuple(settings.domains),
     )
 
 

@@ -9,6 +9,7 @@ through redaction: a token that leaked into an error message still never reaches
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -76,10 +77,25 @@ class ReportFacts:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def escape(text: str) -> str:
-    """``text`` safe inside a Markdown table cell or line: no HTML, no pipes, no line breaks."""
+def _cell_text(text: str) -> str:
+    """``text`` safe inside a table cell or a code span: no HTML, no pipes, no backticks (which
+    would end the span) and no line breaks."""
     escaped = html.escape(text, quote=False).replace("|", "\\|").replace("`", "'")
     return " ".join(escaped.split())
+
+
+#: Markdown punctuation that could start a link, an image or an escape of our own escapes
+_MARKDOWN_SPECIALS = re.compile(r"([\\\[\]!])")
+#: ``@name`` / ``@org/team``: a mention would notify whoever a branch name or error text names
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
+
+
+def escape(text: str) -> str:
+    """``text`` safe as Markdown prose or a table cell: no HTML, no pipes, no line breaks, no
+    link or image (``[x](javascript:…)``, ``![x](y)``), and no @mention (a zero-width joiner
+    after the ``@`` keeps it readable but inert)."""
+    cell = _cell_text(_MARKDOWN_SPECIALS.sub(r"\\\1", text))
+    return _MENTION.sub("@\u200d", cell)
 
 
 def link(label: str, url: str) -> str:
@@ -91,7 +107,9 @@ def link(label: str, url: str) -> str:
 
 
 def _code(text: str) -> str:
-    return f"`{escape(text)}`" if text else ""
+    """A code span: Markdown, links and mentions are inert inside it, so only the span's own
+    delimiters, pipes and line breaks need escaping."""
+    return f"`{_cell_text(text)}`" if text else ""
 
 
 def _title(facts: ReportFacts) -> str:

@@ -68,9 +68,9 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "project": lambda raw: parse.parse_name(raw, "a project name (letters, digits, '.', '_', '-')"),
     "branch": parse.parse_branch,
     "production_branch": parse.parse_branch,
-    "preview_domain": lambda raw: parse.parse_template(raw, "preview-domain"),
+    "preview_domain": lambda raw: parse.parse_host_template(raw, "preview-domain"),
     "comment_key": lambda raw: parse.parse_single_line(raw, forbidden="--"),
-    "github_environment": parse.parse_single_line,
+    "github_environment": lambda raw: parse.parse_single_line(raw, max_length=255),
     "account": lambda raw: parse.parse_identifier(raw, "an account or team id"),
     "deployment_id": lambda raw: parse.parse_identifier(raw, "a deployment id"),
 }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from ci_deploy import redaction
 from ci_deploy.config.templates import check_template
 from ci_deploy.errors import InputError
 
@@ -35,8 +36,10 @@ class InvalidValue(ValueError):
 
 
 def _shown(raw: str) -> str:
-    """A bad value as echoed in a message: quoted, at most about 60 characters of it."""
-    return repr(raw if len(raw) <= 60 else raw[:57] + "...")
+    """A bad value as echoed in a message: secrets hidden first (a clipped or quoted secret would
+    no longer match), then quoted, at most about 60 characters of it."""
+    text = redaction.redact(raw)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def shown(raw: str) -> str:
@@ -193,18 +196,21 @@ def check_secret_text(raw: str) -> None:
 
 
 def parse_branch(raw: str) -> str:
-    """A git branch name (loosely: no spaces, control characters, ``..`` or ``~^:?*[\\``)."""
+    """A git branch name (loosely: no spaces, control characters, ``..`` or ``~^:?*[\\``; at most
+    255 characters, what a ref's file name may hold)."""
     text = raw.strip().removeprefix("refs/heads/")
-    bad = any(ch.isspace() or ord(ch) < 32 or ch in "~^:?*[\\" for ch in text)
+    bad = len(text) > 255 or any(ch.isspace() or ord(ch) < 32 or ch in "~^:?*[\\" for ch in text)
     if not text or bad or ".." in text or text.startswith(("-", "/")) or text.endswith(("/", ".lock")):
         raise InvalidValue(f"expected a branch name, got {_shown(raw)}")
     return text
 
 
-def parse_single_line(raw: str, *, forbidden: str = "") -> str:
+def parse_single_line(raw: str, *, forbidden: str = "", max_length: int = 1000) -> str:
     text = raw.strip()
     if "\n" in text or "\r" in text:
         raise InvalidValue("expected a single line")
+    if len(text) > max_length:
+        raise InvalidValue(f"expected at most {max_length} characters, got {_shown(raw)}")
     if forbidden and forbidden in text:
         raise InvalidValue(f"must not contain {forbidden!r}")
     return text
@@ -216,6 +222,15 @@ def parse_template(raw: str, input_name: str) -> str:
         check_template(text, input_name=input_name)
     except InputError as exc:
         raise InvalidValue(exc.message) from None
+    return text
+
+
+def parse_host_template(raw: str, input_name: str) -> str:
+    """A host name with ``{{placeholders}}`` (``pr-{{pr}}.example.com``): a template, and short
+    enough to stay a host name (253 characters) once rendered."""
+    text = parse_template(raw, input_name)
+    if len(text) > 253 or "/" in text or any(ch.isspace() for ch in text):
+        raise InvalidValue(f"expected a host name like pr-{{{{pr}}}}.example.com, got {_shown(raw)}")
     return text
 
 

@@ -243,7 +243,10 @@ def _extract_tar_member(budget: _Budget, bundle: tarfile.TarFile, info: tarfile.
 
 def _copy_hardlink(budget: _Budget, root: Path, member: str, relative: str, link_name: str) -> None:
     """A hard link becomes a copy of an earlier regular member (never of a file outside)."""
-    origin_relative = _safe_relative(budget, link_name)
+    try:
+        origin_relative = _safe_relative(budget, link_name)
+    except ArtifactError:
+        raise budget.refuse(member, f"is a hard link to '{link_name}', outside the archive") from None
     origin = root / origin_relative
     real_root = os.path.realpath(root)
     inside = os.path.realpath(origin).startswith(real_root + os.sep)

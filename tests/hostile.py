@@ -74,6 +74,19 @@ def pr_event(head_ref: str = "feature", title: str = "Change", body: str = "") -
     }
 
 
+def push_event_with(message: str) -> dict[str, Any]:
+    """A push to ``feature`` whose head commit says ``message``."""
+    return {
+        "ref": "refs/heads/feature",
+        "after": SHA,
+        "before": "0" * 40,
+        "deleted": False,
+        "head_commit": {"id": SHA, "message": message},
+        "repository": {"full_name": REPOSITORY, "default_branch": "main"},
+        "sender": {"login": "dev"},
+    }
+
+
 def run_case(
     sandbox: Sandbox,
     tmp_path: Path,
@@ -82,6 +95,7 @@ def run_case(
     *,
     platform: str = "cloudflare-pages",
     event: Mapping[str, Any] | None = None,
+    event_name: str = "pull_request",
     env: Mapping[str, str] | None = None,
 ) -> Channels:
     """One ``ci-deploy action`` run on a pull request; ``inputs`` override the sandbox's."""
@@ -93,8 +107,8 @@ def run_case(
     given = {**platform_inputs(sandbox, platform, "shop", site), **(inputs or {})}
     seen = sandbox.world.requests.last
     result = run_action(
-        capsys, tmp_path, event_name="pull_request", event=event or pr_event(), inputs=given,
-        env={**github_env(sandbox), **(env or {})},
+        capsys, tmp_path, event_name=event_name, event=event or pr_event(), inputs=given,
+        env={**github_env(sandbox), **(env or {})}, sha=SHA, ref="refs/heads/feature",
     )  # fmt: skip
     writes = [e for e in sandbox.log(seen) if e.method not in ("GET", "HEAD") and e.seq > seen]
     comments = [c["body"] for c in github.comments(REPOSITORY, PR)]
@@ -140,7 +154,7 @@ def assert_markdown_inert(text: str, mention: str = "octocat") -> None:
     prose = re.sub(r"`[^`\n]*`", "", text)
     assert not re.search(r"(?<!\\)!(?<!\\)\[", prose), prose
     assert not re.search(r"(?<!\\)\]\(javascript:", prose, re.IGNORECASE), prose
-    assert not re.search(r"<(img|script|a|iframe|details|svg)\b", prose, re.IGNORECASE), prose
+    assert not re.search(r"<(img|script|a|iframe|svg|style)\b", prose, re.IGNORECASE), prose
     assert f"@{mention}" not in prose, prose
 
 
@@ -179,3 +193,14 @@ def assert_deployed(channels: Channels, secrets: Iterable[str]) -> None:
     assert_markdown_inert(result.summary)
     for comment in channels.comments:
         assert_markdown_inert(comment)
+
+
+def assert_planned(channels: Channels, secrets: Iterable[str]) -> None:
+    """A dry run: exit 0, no ``::error``, nothing written, nothing leaked or injected."""
+    result = channels.result
+    assert result.code == 0, result.stdout + result.stderr
+    assert channels.error_lines == []
+    assert [w for w in channels.writes if "github" not in w.endpoint] == []
+    assert_no_secrets(channels, secrets)
+    assert_no_injected_commands(channels)
+    assert_markdown_inert(result.summary)

@@ -13,9 +13,17 @@ from ci_deploy.sandbox.runtime import Sandbox
 HUGE = "x" * 10_000
 PATH_CHARS = ["a/b", "..", "a/../b", "id?x=1", "id#frag", "id%2F", "two words", "tab\there"]
 
+OVERSIZED = (
+    "platform", "timeout", "environment", "pr-number", "domains", "branch", "api-url",
+    "health-check", "health-check-expect", "on-health-failure", "project", "account",
+    "comment", "preview-domain", "command", "github-environment",
+)  # fmt: skip
 CASES: list[tuple[str, dict[str, str], str]] = [
     *[(f"account {v!r}", {"account": v}, "account") for v in PATH_CHARS],
-    *[(f"deployment-id {v!r}", {"command": "rollback", "deployment-id": v}, "deployment-id") for v in PATH_CHARS],
+    *[
+        (f"deployment-id {v!r}", {"command": "rollback", "deployment-id": v}, "deployment-id")
+        for v in PATH_CHARS
+    ],
     *[(f"project {v!r}", {"project": v}, "project") for v in PATH_CHARS],
     ("token non-ASCII", {"token": "tok\u00e9n-value-123"}, "token"),
     ("token with a blank", {"token": "tok en-value-123"}, "token"),
@@ -28,14 +36,7 @@ CASES: list[tuple[str, dict[str, str], str]] = [
     ("env key is a map", {"env": "? {a: 1}\n: x"}, "env"),
     ("env nested deeply", {"env": "[" * 5000 + "]" * 5000}, "env"),
     ("env maps nested deeply", {"env": "a: " + "{b: " * 3000 + "1" + "}" * 3000}, "env"),
-    *[
-        (f"oversized {name}", {name: HUGE}, name)
-        for name in (
-            "platform", "timeout", "environment", "pr-number", "domains", "branch", "api-url",
-            "health-check", "health-check-expect", "on-health-failure", "project", "account",
-            "comment", "preview-domain", "command", "github-environment",
-        )
-    ],  # fmt: skip
+    *[(f"oversized {name}", {name: HUGE}, name) for name in OVERSIZED],
 ]
 
 

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import quote
 
 import pytest
@@ -46,16 +47,20 @@ def test_a_secret_echoed_back_in_any_encoding_is_redacted_everywhere(
     assert "***" in channels.error_lines[0]
 
 
+PROXY = {"timeout": "x"}
 URL_CASES: list[tuple[str, dict[str, str], dict[str, str], str, str]] = [
-    ("api-url password", {"api-url": "ftp://bot:ApiPassw0rd-123@api.example/v4"}, {}, "api-url", "ApiPassw0rd-123"),
-    ("api-url encoded password", {"api-url": "ftp://bot:p%40ssWord-4567@api.example"}, {}, "api-url", "p@ssWord-4567"),
+    ("api-url password", {"api-url": "ftp://bot:ApiPassw0rd-123@api.example/v4"}, {},
+     "api-url", "ApiPassw0rd-123"),
+    ("api-url encoded password", {"api-url": "ftp://bot:p%40ssWord-4567@api.example"}, {},
+     "api-url", "p@ssWord-4567"),
     ("health-check URL password", {"health-check": "http://bot:HcPassw0rd-888@h.example/ x"}, {},
      "health-check", "HcPassw0rd-888"),
-    ("health-check URL password, valid", {"health-check": "https://bot:HcPassw0rd-999@h.example/", "timeout": "x"},
-     {}, "timeout", "HcPassw0rd-999"),
-    ("HTTPS_PROXY password", {"timeout": "x"}, {"HTTPS_PROXY": "http://px:ProxyPassw0rd-1@127.0.0.1:9"},
+    ("health-check URL password, valid",
+     {"health-check": "https://bot:HcPassw0rd-999@h.example/", "timeout": "x"}, {},
+     "timeout", "HcPassw0rd-999"),
+    ("HTTPS_PROXY password", PROXY, {"HTTPS_PROXY": "http://px:ProxyPassw0rd-1@127.0.0.1:9"},
      "timeout", "ProxyPassw0rd-1"),
-    ("http_proxy password", {"timeout": "x"}, {"http_proxy": "http://px:ProxyPassw0rd-2@127.0.0.1:9"},
+    ("http_proxy password", PROXY, {"http_proxy": "http://px:ProxyPassw0rd-2@127.0.0.1:9"},
      "timeout", "ProxyPassw0rd-2"),
     ("protection bypass echoed", {"platform": "vercel", "vercel-protection-bypass": PLANTED,
      "environment": PLANTED}, {}, "environment", PLANTED),
@@ -78,16 +83,16 @@ def test_a_password_inside_a_url_or_header_never_reaches_any_channel(
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    seen: list[dict[str, str]] = []
+    seen: ClassVar[list[dict[str, str]]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (the http.server protocol)
+    def do_GET(self) -> None:
         type(self).seen.append({k.lower(): v for k, v in self.headers.items()})
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()
         self.wfile.write(b"ok")
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 

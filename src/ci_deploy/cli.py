@@ -185,7 +185,7 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
     except CiDeployError as error:
         runner.error(redact(str(error)), title="ci-deploy")
         if error.details:
-            print(redact(error.details), file=sys.stderr)
+            print(runner.inert_lines(redact(error.details)), file=sys.stderr)
         return error.exit_code
     except httpx.HTTPError as error:  # retries exhausted: the network, not the input, failed
         runner.error(redact(f"network error: {_describe(error)}"), title="ci-deploy")
@@ -198,7 +198,7 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
         runner.error(redact(f"internal error: {type(error).__name__}: {error}"), title="ci-deploy")
         import traceback
 
-        print(redact(traceback.format_exc()), file=sys.stderr)
+        print(runner.inert_lines(redact(traceback.format_exc())), file=sys.stderr)
         return 1
 
 
@@ -214,7 +214,8 @@ def _describe(error: Exception) -> str:
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time, with every secret redacted."""
+    """Writes to whatever ``sys.stderr`` is at the time, with every secret redacted and no line
+    the runner could read as a workflow command (the runner parses stderr too)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -230,8 +231,9 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def format(self, record: logging.LogRecord) -> str:
         from ci_deploy.redaction import redact
+        from ci_deploy.runner import inert_lines
 
-        return redact(super().format(record))
+        return inert_lines(redact(super().format(record)))
 
 
 def _install_logging(verbose: bool) -> Callable[[], None]:

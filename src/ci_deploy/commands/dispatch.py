@@ -113,7 +113,7 @@ def _run(session: Session, outcome: Outcome) -> int:
         facts = session.facts(outcome, finished.state, health=finished.health, notes=finished.notes)
         runner.append_summary(render_summary(facts))
     if finished.print_url and outcome.url:
-        print(outcome.url)
+        print(runner.inert_lines(outcome.url))
     return 0
 
 

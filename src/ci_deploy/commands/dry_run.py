@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+from ci_deploy import redaction, runner
 from ci_deploy.commands.session import Session
 from ci_deploy.plan import Plan
 from ci_deploy.plan.model import DeployPlan
@@ -19,7 +20,9 @@ from ci_deploy.report.render import PlanFacts
 def dry_run(session: Session, plan: Plan) -> PlanFacts | None:
     """Print ``plan``; for a deploy, return what it would upload for the summary."""
     upload = _upload(session, plan) if isinstance(plan, DeployPlan) else None
-    sys.stdout.write("\n".join(plan_lines(plan, upload)) + "\n")
+    text = "\n".join(plan_lines(plan, upload))
+    # the plan shows event text (the branch) on lines of its own: never a secret, never a command
+    sys.stdout.write(runner.inert_lines(redaction.redact(text)) + "\n")
     if not isinstance(plan, DeployPlan) or upload is None:
         return None
     return PlanFacts(

@@ -35,6 +35,10 @@ _StringLoader.yaml_implicit_resolvers = {}
 def _mapping_without_duplicates(loader: _StringLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key is a list or map; keys must be variable names", key_node.start_mark
+            )
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -49,6 +53,8 @@ def parse_env_yaml(text: str, *, input_name: str) -> dict[str, str]:
     """A YAML mapping of names to scalar values; lists, maps and invalid names are refused."""
     try:
         data = yaml.load(text, Loader=_StringLoader)  # a SafeLoader subclass
+    except RecursionError:
+        raise InputError("nested too deeply; expected NAME: value lines", input_name=input_name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

@@ -127,7 +127,9 @@ INPUTS: dict[str, InputSpec] = {
     ),
     "health-check-timeout": _spec("Seconds to keep retrying (with backoff) until healthy.", "120"),
     "health-check-headers": _spec(
-        "Newline list of `Name: value` headers sent with every check.", kind="multiline"
+        "Newline list of `Name: value` headers sent with every check of the deployment's own hosts "
+        "(its URL, `domains`).",
+        kind="multiline",
     ),
     "health-check-max-latency-ms": _spec("Optional latency budget per check (median of samples), in ms."),
     "vercel-protection-bypass": _spec(

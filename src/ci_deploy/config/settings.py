@@ -3,9 +3,8 @@
 Every field is named after its input (``health-check-timeout`` -> ``health_check_timeout``) and
 parsed by :mod:`ci_deploy.config.values`. A failure is one line naming the input as the user wrote
 it (``input 'timeout': expected seconds, got 'soon'``) — pydantic's own report is never shown.
-Every secret is registered here, once: the secret inputs are masked (runner mask + redaction)
-before validation runs, ``${NAME}`` values of ``env`` as they are read; all are left out of
-``repr``. ``env`` and ``env-file`` are parsed here like every other input, into :class:`EnvVar`
+Every secret is registered once, before validation runs (:mod:`ci_deploy.config.secrets`);
+``${NAME}`` values of ``env`` as they are read; all are left out of ``repr``. ``env`` and ``env-file`` are parsed here like every other input, into :class:`EnvVar`
 values. The platforms' usual variables come from the platform registry.
 """
 
@@ -31,6 +30,7 @@ from ci_deploy.config import observe
 from ci_deploy.config import values as parse
 from ci_deploy.config.envvars import read_env_inputs
 from ci_deploy.config.inputs import INPUTS, read_action_inputs
+from ci_deploy.config.secrets import mask_secrets
 from ci_deploy.config.values import HealthExpect
 from ci_deploy.errors import InputError
 from ci_deploy.platforms import PLATFORMS, platform_spec
@@ -73,11 +73,11 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "project": lambda raw: parse.parse_name(raw, "a project name (letters, digits, '.', '_', '-')"),
     "branch": parse.parse_branch,
     "production_branch": parse.parse_branch,
-    "preview_domain": lambda raw: parse.parse_template(raw, "preview-domain"),
+    "preview_domain": lambda raw: parse.parse_host_template(raw, "preview-domain"),
     "comment_key": lambda raw: parse.parse_single_line(raw, forbidden="--"),
-    "github_environment": parse.parse_single_line,
-    "account": parse.parse_single_line,
-    "deployment_id": parse.parse_single_line,
+    "github_environment": lambda raw: parse.parse_single_line(raw, max_length=255),
+    "account": lambda raw: parse.parse_identifier(raw, "an account or team id"),
+    "deployment_id": lambda raw: parse.parse_identifier(raw, "a deployment id"),
     "perf_budget_ms": parse.parse_milliseconds,
     "sentry_org": observe.parse_slug,
     "sentry_project": observe.parse_slug,
@@ -216,9 +216,8 @@ def _check_platform(raw: Mapping[str, str], platform: str) -> None:
     if not raw.get("platform"):
         raise InputError(f"required: set it to one of {', '.join(PLATFORMS)}", input_name="platform")
     if platform not in PLATFORMS:
-        raise InputError(
-            f"expected one of {', '.join(PLATFORMS)}, got {raw['platform']!r}", input_name="platform"
-        )
+        got = parse.shown(raw["platform"])
+        raise InputError(f"expected one of {', '.join(PLATFORMS)}, got {got}", input_name="platform")
 
 
 def _check_project(raw: Mapping[str, str], platform: str) -> None:
@@ -249,18 +248,13 @@ def settings_from_inputs(inputs: Mapping[str, str], environ: Mapping[str, str]) 
     Raises InputError (exit 2) with one line naming the input."""
     unknown = sorted(set(inputs) - set(INPUTS))
     if unknown:
-        raise InputError(f"unknown input {unknown[0]!r}", input_name=unknown[0])
+        raise InputError(f"unknown input {parse.shown(unknown[0])}", input_name=unknown[0][:60])
     raw = {name: (inputs.get(name) or "").strip() for name in INPUTS}
     platform = raw["platform"].lower()
     raw["platform"] = platform
     _check_platform(raw, platform)
     raw = _with_fallbacks(raw, platform, environ)
-    for name, spec in INPUTS.items():
-        if spec.secret:
-            runner.mask(raw[name])  # given or read from the env: masked before anything can echo it
-    for name in ("notify-webhook", "notify-slack-webhook"):
-        for part in observe.secret_url_parts(raw[name]):
-            runner.mask(part)
+    mask_secrets(raw, environ)
     _check_project(raw, platform)
     _warn_foreign_inputs(raw, platform)
     given = {name: value for name, value in raw.items() if value}

@@ -77,6 +77,13 @@ class _Context:
     clock: Callable[[], float]
     timer: Callable[[], float]
 
+    def headers_for(self, url: str) -> Mapping[str, str]:
+        """The headers (secrets among them: the protection bypass, an ``Authorization``) go only
+        to the deployment's own hosts: the host of its URL and the custom ``domains``. An
+        absolute health-check URL on any other host is checked without them."""
+        own = {httpx.URL(self.spec.base_url).host, *self.spec.own_hosts} if self.spec.base_url else set()
+        return self.headers if httpx.URL(url).host in own else {}
+
     def scrub(self, text: str) -> str:
         """``text`` without any request header value, whatever a server echoed back (values
         too short to be secrets are left, as :mod:`ci_deploy.redaction` does)."""
@@ -171,7 +178,7 @@ def _attempt(context: _Context, url: str) -> _Attempt:
         answer = fetch(
             context.client,
             url,
-            headers=context.headers,
+            headers=context.headers_for(url),
             request_timeout=context.spec.request_timeout,
             served_by_header=context.hints.served_by_header,
             timer=context.timer,

@@ -27,6 +27,8 @@ class HealthSpec:
     samples: int = 3
     #: ``perf-budget-ms``: the p95 time to first byte each path must stay under
     ttfb_p95_budget_ms: float | None = None
+    #: hosts besides ``base_url``'s that may receive ``headers`` (the custom domains)
+    own_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.paths:

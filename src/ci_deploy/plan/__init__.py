@@ -126,6 +126,7 @@ def _health(settings: Settings, target: Target) -> HealthSpec | None:
         headers=dict(settings.health_check_headers),
         max_latency_ms=settings.health_check_max_latency_ms,
         ttfb_p95_budget_ms=settings.perf_budget_ms,
+        own_hosts=tuple(settings.domains),
     )
 
 

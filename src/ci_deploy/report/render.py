@@ -15,7 +15,7 @@ from ci_deploy.platforms.base import DomainStatus
 from ci_deploy.redaction import redact
 from ci_deploy.report.observe import SentryFacts, sentry_cell
 from ci_deploy.report.perf import PerfFacts, perf_table
-from ci_deploy.report.text import escape, link
+from ci_deploy.report.text import cell_text, escape, link
 
 State = Literal["deploying", "ready", "failed", "removed", "rolled-back", "planned"]
 Audience = Literal["comment", "summary"]
@@ -81,7 +81,9 @@ class ReportFacts:
 
 
 def _code(text: str) -> str:
-    return f"`{escape(text)}`" if text else ""
+    """A code span: Markdown, links and mentions are inert inside it, so only the span's own
+    delimiters, pipes and line breaks need escaping."""
+    return f"`{cell_text(text)}`" if text else ""
 
 
 def _title(facts: ReportFacts) -> str:

@@ -21,6 +21,7 @@ from ci_deploy import http
 from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
 from ci_deploy.platforms.cloudflare_pages import model
 from ci_deploy.platforms.cloudflare_pages.api import UNKNOWN_ERROR, CloudflareApi, CloudflareApiError
+from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.deployments")
 
@@ -45,12 +46,12 @@ class DeploymentsApi:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._api = api
-        self._path = f"accounts/{account}/pages/projects/{project}/deployments"
+        self._path = f"accounts/{path_segment(account)}/pages/projects/{path_segment(project)}/deployments"
         self._clock = clock
 
     def get(self, deployment_id: str, *, deadline: float | None = None) -> dict[str, Any]:
         """One deployment; ``deadline`` (``time.monotonic()``) bounds the transport's retries."""
-        return dict(self._api.call("GET", f"{self._path}/{deployment_id}", deadline=deadline))
+        return dict(self._api.call("GET", f"{self._path}/{path_segment(deployment_id)}", deadline=deadline))
 
     def listing(self, environment: str | None = None) -> Iterator[dict[str, Any]]:
         """Deployments newest first, page by page as the caller iterates."""
@@ -165,7 +166,7 @@ class DeploymentsApi:
         """The last lines of the deployment's log, or why they could not be read."""
         try:
             result = self._api.call(
-                "GET", f"{self._path}/{deployment_id}/history/logs", params={"size": 10000000}
+                "GET", f"{self._path}/{path_segment(deployment_id)}/history/logs", params={"size": 10000000}
             )
         except (CloudflareApiError, httpx.HTTPError) as exc:
             return f"(the deployment log could not be read: {exc})"
@@ -176,7 +177,7 @@ class DeploymentsApi:
     def delete(self, deployment_id: str) -> None:
         """Delete a deployment, forcing aliased ones (8000035 otherwise); gone already is fine."""
         try:
-            self._api.call("DELETE", f"{self._path}/{deployment_id}", params={"force": "true"})
+            self._api.call("DELETE", f"{self._path}/{path_segment(deployment_id)}", params={"force": "true"})
         except CloudflareApiError as exc:
             if exc.status != 404:
                 raise
@@ -184,7 +185,7 @@ class DeploymentsApi:
 
     def rollback(self, deployment_id: str) -> Any:
         """Make an earlier production deployment live (what it returns is unverified)."""
-        return self._api.call("POST", f"{self._path}/{deployment_id}/rollback")
+        return self._api.call("POST", f"{self._path}/{path_segment(deployment_id)}/rollback")
 
 
 def build_error(log_tail: str) -> str:

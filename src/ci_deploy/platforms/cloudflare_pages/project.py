@@ -22,6 +22,7 @@ from ci_deploy.platforms.cloudflare_pages.api import (
     CloudflareApiError,
     permission_error,
 )
+from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.project")
 
@@ -84,7 +85,7 @@ class ProjectsApi:
     def __init__(self, api: CloudflareApi, account: str) -> None:
         self._api = api
         self.account = account
-        self._path = f"accounts/{account}/pages/projects"
+        self._path = f"accounts/{path_segment(account)}/pages/projects"
 
     def get(self, name: str) -> dict[str, Any] | None:
         """The project, or None when it does not exist."""

@@ -45,7 +45,7 @@ from ci_deploy.platforms.vercel.project import (
 )
 from ci_deploy.platforms.vercel.urls import to_deployment
 from ci_deploy.platforms.vercel.wait import wait_until_ready
-from ci_deploy.urls import site_url
+from ci_deploy.urls import path_segment, site_url
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
@@ -226,7 +226,7 @@ class Vercel:
                 input_name="deployment-id",
             )
         try:
-            self.api.call("DELETE", f"/v13/deployments/{deployment_id}")
+            self.api.call("DELETE", f"/v13/deployments/{path_segment(deployment_id)}")
         except VercelApiError as exc:
             if exc.status != 404:
                 raise

@@ -120,6 +120,8 @@ class Budget:
         return delay
 
     def pause(self, delay: float) -> None:
+        """Wait ``delay`` seconds, but never past the budget (a lookup's settle spends it too)."""
+        delay = max(0.0, min(delay, self.policy.budget - self.elapsed))
         self._sleep(delay)
         self._waited += delay
 

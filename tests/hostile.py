@@ -19,10 +19,10 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from action_harness import REPOSITORY, ActionResult, github_env, make_site, platform_inputs, run_action
-from ci_deploy.sandbox.control import LogEntry
-from ci_deploy.sandbox.runtime import Sandbox
 
 from ci_deploy.config.inputs import OUTPUTS
+from ci_deploy_sandbox.control import LogEntry
+from ci_deploy_sandbox.runtime import Sandbox
 
 PR = 77
 SHA = "f" * 40

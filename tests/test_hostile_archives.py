@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ci_deploy.sandbox.runtime import Sandbox
 from hostile import assert_input_error, run_case, sandbox_secrets
+
+from ci_deploy_sandbox.runtime import Sandbox
 
 ZEROS = b"\0" * (900 * 1024)  # each member stays under the per-member bomb check (1 MiB)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ci_deploy.sandbox.runtime import Sandbox
 from hostile import assert_input_error, pr_event, run_case, sandbox_secrets
+
+from ci_deploy_sandbox.runtime import Sandbox
 
 HUGE = "x" * 10_000
 PATH_CHARS = ["a/b", "..", "a/../b", "id?x=1", "id#frag", "id%2F", "two words", "tab\there"]

@@ -14,8 +14,9 @@ from typing import ClassVar
 from urllib.parse import quote
 
 import pytest
-from ci_deploy.sandbox.runtime import Sandbox
 from hostile import assert_deployed, assert_input_error, run_case, sandbox_secrets
+
+from ci_deploy_sandbox.runtime import Sandbox
 
 PLANTED = "pl4nted+Secret/Value=9f8e7d6c5b4a"
 ENCODED: dict[str, Callable[[str], str]] = {

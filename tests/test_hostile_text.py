@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ci_deploy.sandbox.runtime import Sandbox
 from hostile import (
     assert_deployed,
     assert_input_error,
@@ -17,6 +16,8 @@ from hostile import (
     run_case,
     sandbox_secrets,
 )
+
+from ci_deploy_sandbox.runtime import Sandbox
 
 HOSTILE = [
     "@octocat please look",

@@ -3,9 +3,10 @@
 Every field is named after its input (``health-check-timeout`` -> ``health_check_timeout``) and
 parsed by :mod:`ci_deploy.config.values`. A failure is one line naming the input as the user wrote
 it (``input 'timeout': expected seconds, got 'soon'``) — pydantic's own report is never shown.
-Every secret is registered once, before validation runs (:mod:`ci_deploy.config.secrets`);
-``${NAME}`` values of ``env`` as they are read; all are left out of ``repr``. ``env`` and ``env-file`` are parsed here like every other input, into :class:`EnvVar`
-values. The platforms' usual variables come from the platform registry.
+Every secret is registered once, before validation runs (:mod:`ci_deploy.config.secrets`), and
+``${NAME}`` values of ``env`` as they are read; all are left out of ``repr``. ``env`` and
+``env-file`` are parsed here like every other input, into :class:`EnvVar` values. The platforms'
+usual variables come from the platform registry.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from ci_deploy import runner
+from ci_deploy.commands.domains import warn_unfinished
 from ci_deploy.commands.health_gate import SKIPPED, HealthFailure, HealthOutcome, check_live
 from ci_deploy.commands.session import Session
 from ci_deploy.config.envvars import missing_required
@@ -98,6 +99,7 @@ def _deploy(
             outcome.record_domains(
                 platform.attach_domains(list(plan.domains), wait_seconds=plan.domains_wait)
             )
+        warn_unfinished(outcome.domains)
     outcome.record_url(live_url(outcome, outcome.alias_url if plan.preview_host else ""))
     if deployment.state != "ready":
         # Aliases move only once it is ready: the one URL that surely shows this deployment.

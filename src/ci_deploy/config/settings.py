@@ -54,6 +54,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "on_health_failure": lambda raw: parse.parse_choice(raw, ("rollback", "fail", "warn")),
     "command": lambda raw: parse.parse_choice(raw, ("deploy", "cleanup", "promote", "rollback")),
     "timeout": parse.parse_seconds,
+    "domains_timeout": parse.parse_seconds,
     "health_check_timeout": parse.parse_seconds,
     "health_check_max_latency_ms": parse.parse_milliseconds,
     "pr_number": parse.parse_positive_int,
@@ -96,6 +97,7 @@ class Settings(BaseModel):
     branch: str | None = None
     pr_number: int | None = None
     domains: list[str] = Field(default_factory=list)
+    domains_timeout: float = 30.0
     preview_domain: str | None = None
     #: ``env-file`` then ``env`` (``env`` wins), ``${NAME}`` resolved, in name order
     env: tuple[EnvVar, ...] = Field(default=(), repr=False)

@@ -75,12 +75,14 @@ class DnsRecord:
 
 @dataclass(frozen=True)
 class DomainStatus:
-    """A custom domain's state; ``records`` are the DNS records still needed."""
+    """A custom domain's state; ``records`` are the DNS records still needed; ``certificate`` is
+    the TLS certificate's state as the platform reports it ("" when it says nothing)."""
 
     name: str
     status: DomainState
     records: tuple[DnsRecord, ...] = ()
     message: str = ""
+    certificate: str = ""
 
 
 @dataclass(frozen=True)

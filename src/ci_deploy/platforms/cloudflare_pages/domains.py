@@ -19,6 +19,7 @@ from ci_deploy.errors import InputError
 from ci_deploy.platforms.base import DnsRecord, DomainState, DomainStatus
 from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi, CloudflareApiError
 from ci_deploy.platforms.cloudflare_pages.model import host_of
+from ci_deploy.platforms.domain_wait import DomainWait
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.domains")
 
@@ -40,6 +41,17 @@ def domain_state(result: dict[str, Any] | None) -> DomainState:
     if status in ("error", "blocked", "deactivated"):
         return "error"
     return "pending"
+
+
+def certificate_state(result: dict[str, Any]) -> str:
+    """The certificate as Cloudflare reports it: ``validation_data.status`` (the certificate's
+    domain-control validation) and the ``certificate_authority`` that issues it."""
+    validation = result.get("validation_data") or {}
+    status = validation.get("status") if isinstance(validation, dict) else None
+    authority = result.get("certificate_authority")
+    if not status:
+        return ""
+    return f"{status} ({authority})" if authority else str(status)
 
 
 def needed_records(name: str, target: str, result: dict[str, Any] | None) -> tuple[DnsRecord, ...]:
@@ -162,7 +174,8 @@ class DomainsApi:
         return [self._status(name, self.get(name), "") for name in names]
 
     def attach_all(self, names: list[str], *, wait_seconds: float) -> list[DomainStatus]:
-        """Attach, fix DNS where allowed, then poll (re-validating) until active or time is up."""
+        """Attach, fix DNS where allowed, print what is still needed, then poll (re-validating)
+        until active or ``wait_seconds`` (``domains-timeout``) are up."""
         results: dict[str, dict[str, Any] | None] = {}
         notes: dict[str, str | None] = {}  # None: the CNAME is in place
         for name in names:
@@ -173,8 +186,12 @@ class DomainsApi:
                 continue
             if domain_state(results[name]) != "active":
                 notes[name] = self._fix_dns(name)
-        self._poll(results, wait_seconds)
-        return [self._status(name, results[name], notes.get(name, "")) for name in names]
+
+        def statuses() -> list[DomainStatus]:
+            return [self._status(name, results[name], notes.get(name, "")) for name in names]
+
+        self._poll(results, DomainWait(self._clock, wait_seconds), statuses)
+        return statuses()
 
     def _fix_dns(self, name: str) -> str | None:
         """Create or fix the CNAME; None when it is in place, else what the user must do."""
@@ -192,12 +209,17 @@ class DomainsApi:
             return f"could not create {record}: {exc.message}"
         return None
 
-    def _poll(self, results: dict[str, dict[str, Any] | None], wait_seconds: float) -> None:
-        deadline = self._clock() + wait_seconds
+    def _poll(
+        self,
+        results: dict[str, dict[str, Any] | None],
+        wait: DomainWait,
+        statuses: Callable[[], list[DomainStatus]],
+    ) -> None:
         delay, first = POLL_FIRST_DELAY, True
         while True:
+            wait.report(statuses())
             pending = [n for n, r in results.items() if domain_state(r) == "pending"]
-            remaining = deadline - self._clock()
+            remaining = wait.remaining()
             if not pending or remaining <= 0:
                 return
             if not first:
@@ -217,8 +239,9 @@ class DomainsApi:
         state = domain_state(result)
         if result is None:
             return DomainStatus(name, "error", (), f"{name} is not attached to the project")
+        certificate = certificate_state(result)
         if state == "active":
-            return DomainStatus(name, "active")
+            return DomainStatus(name, "active", certificate=certificate)
         validation = result.get("validation_data") or {}
         reason = validation.get("error_message") or (result.get("verification_data") or {}).get(
             "error_message"
@@ -227,7 +250,8 @@ class DomainsApi:
         message = "CNAME in place; waiting for Cloudflare to validate the domain" if note is None else note
         if not message:
             message = "; ".join(f"add the DNS record {r.type} {r.name} -> {r.value}" for r in records)
-        return DomainStatus(name, state, records, f"{message}{f' ({reason})' if reason else ''}")
+        full = f"{message}{f' ({reason})' if reason else ''}"
+        return DomainStatus(name, state, records, full, certificate=certificate)
 
     def point_preview(self, host: str, alias_host: str) -> None:
         """Attach ``host`` and CNAME it to a branch alias; exit 2 when DNS is out of our reach."""

@@ -164,11 +164,11 @@ class Settings(BaseModel):
         if self.token:
             return self.token
         variable = platform_spec(self.platform).env_fallbacks["token"]
-        raise InputError(
-            f"no platform API token: set {variable} in the step's env or pass "
-            f"token: ${{{{ secrets.{variable} }}}}",
-            input_name="token",
-        )
+        if runner.current().in_actions:
+            how = f"set {variable} in the step's env or pass token: ${{{{ secrets.{variable} }}}}"
+        else:
+            how = f"export {variable}=… or pass --token"
+        raise InputError(f"no platform API token: {how}", input_name="token")
 
     def github_environment_for(self, environment: Literal["preview", "production"]) -> str:
         """The GitHub environment name: the input, else ``Preview`` / ``Production``."""

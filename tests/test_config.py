@@ -6,13 +6,14 @@ The bad-input catalogues take `httpx_mock`: its teardown fails a test that made 
 from __future__ import annotations
 
 import argparse
+import io
 from pathlib import Path
 
 import pytest
 import yaml
 from pytest_httpx import HTTPXMock
 
-from ci_deploy import redaction
+from ci_deploy import redaction, runner
 from ci_deploy.config.inputs import INPUTS, OUTPUTS, add_cli_arguments, inputs_from_cli, read_action_inputs
 from ci_deploy.config.settings import Settings, settings_from_inputs
 from ci_deploy.config.values import HealthExpect
@@ -132,12 +133,25 @@ def test_secrets_are_registered_and_never_in_repr() -> None:
         assert redaction.redact(f"x {secret} y") == "x *** y"
 
 
-def test_require_token_says_where_to_put_one() -> None:
-    with pytest.raises(InputError) as caught:
-        settings().require_token()
-    assert str(caught.value) == (
+def test_require_token_says_where_to_put_one_in_the_words_of_actions_or_of_the_command_line() -> None:
+    runner.use(runner.Runner(environ={"GITHUB_ACTIONS": "true"}, out=io.StringIO(), err=io.StringIO()))
+    try:
+        with pytest.raises(InputError) as in_actions:
+            settings().require_token()
+    finally:
+        runner.use(runner.Runner(environ={}, out=io.StringIO(), err=io.StringIO()))
+    try:
+        with pytest.raises(InputError) as local:
+            settings().require_token()
+    finally:
+        runner.use(None)
+    assert str(in_actions.value) == (
         "input 'token': no platform API token: set CLOUDFLARE_API_TOKEN in the step's env or pass "
         "token: ${{ secrets.CLOUDFLARE_API_TOKEN }}"
+    )
+    assert (
+        str(local.value)
+        == "input 'token': no platform API token: export CLOUDFLARE_API_TOKEN=… or pass --token"
     )
     assert settings(token="abcd1234").require_token() == "abcd1234"
 
@@ -287,7 +301,8 @@ def test_action_yml_declares_every_input_and_output_as_inputs_py_does() -> None:
 def test_the_contracts_inputs_and_outputs_are_all_declared() -> None:
     contract = """
         platform token account project create-project artifact working-directory artifact-name environment
-        production-branch branch pr-number domains preview-domain env env-file env-required github-token
+        production-branch branch pr-number domains domains-timeout preview-domain env env-file env-required
+        github-token
         comment comment-key github-deployment github-environment wait timeout health-check
         health-check-expect health-check-timeout health-check-headers health-check-max-latency-ms
         vercel-protection-bypass on-health-failure perf-budget-ms sentry-org sentry-project sentry-token

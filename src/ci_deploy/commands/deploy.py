@@ -8,18 +8,21 @@ failure, after recording what happened in the outcome, the PR comment and the Gi
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 from ci_deploy import runner
+from ci_deploy.commands.domains import warn_unfinished
 from ci_deploy.commands.health_gate import SKIPPED, HealthFailure, HealthOutcome, check_live
 from ci_deploy.commands.session import Session
 from ci_deploy.config.envvars import missing_required
-from ci_deploy.errors import CiDeployError, InputError
+from ci_deploy.errors import CiDeployError, InputError, PlatformError
 from ci_deploy.github.deployments import DeploymentSpec
 from ci_deploy.github.publisher import GitHubPublisher
 from ci_deploy.observe.hooks import announce, record_perf, track_release
 from ci_deploy.plan.model import DeployPlan
-from ci_deploy.platforms.base import Deployment
+from ci_deploy.platforms.base import Deployment, PreflightFacts
 from ci_deploy.report.outcome import Outcome, live_url
 from ci_deploy.report.render import State
 
@@ -31,8 +34,12 @@ def deploy(session: Session, plan: DeployPlan, outcome: Outcome) -> HealthOutcom
     platform = session.platform
     platform.prepare(plan.artifact, plan.request)
     with runner.group(f"Connect to {platform.name}"):
-        platform.connect()
+        # Read first: every check that can fail on input passes before the first write (the
+        # project a deploy may create included), so exit 2 always means nothing was changed.
+        platform.connect(read_only=True)
         _require_env(session, plan)
+        platform.preflight(PreflightFacts(plan.artifact, plan.request, plan.preview_host))
+        platform.connect()
     publisher = session.publisher(plan.github)
     publisher.comment(session.facts(outcome, "deploying"))
     try:
@@ -94,12 +101,14 @@ def _deploy(
     # Recorded now, with the platform's id in the payload: cleanup finds previews by it.
     publisher.start_deployment(_github_spec(plan, deployment))
     if plan.preview_host:
-        outcome.record_alias(platform.assign_preview_domain(deployment, plan.preview_host))
+        with _after(deployment, f"the preview domain {plan.preview_host} could not be attached"):
+            outcome.record_alias(platform.assign_preview_domain(deployment, plan.preview_host))
     if plan.domains:
-        with runner.group("Custom domains"):
+        with runner.group("Custom domains"), _after(deployment, "its custom domains could not be attached"):
             outcome.record_domains(
                 platform.attach_domains(list(plan.domains), wait_seconds=plan.domains_wait)
             )
+        warn_unfinished(outcome.domains)
     outcome.record_url(live_url(outcome, outcome.alias_url if plan.preview_host else ""))
     if deployment.state != "ready":
         # Aliases move only once it is ready: the one URL that surely shows this deployment.
@@ -120,6 +129,19 @@ def _deploy(
     if watch_failure:
         _on_failure(session, plan, deployment, previous, health, outcome, watch_failure)
     return health
+
+
+@contextlib.contextmanager
+def _after(deployment: Deployment, what: str) -> Iterator[None]:
+    """A failure once the deployment exists is exit 1, and says what was already created."""
+    try:
+        yield
+    except CiDeployError as error:
+        live = "is live" if deployment.state == "ready" else "is building"
+        raise PlatformError(
+            f"deployment {deployment.id} was created and {live} at {deployment.url}; {what}: {error.message}",
+            details=error.details,
+        ) from error
 
 
 def _on_failure(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import sys
 
+from ci_deploy import runner
 from ci_deploy.commands.session import Session
 from ci_deploy.plan.model import DomainsPlan
+from ci_deploy.platforms.base import DomainStatus
+from ci_deploy.platforms.domain_wait import describe
 from ci_deploy.report.outcome import Outcome
 
 
@@ -20,7 +23,15 @@ def domains(session: Session, plan: DomainsPlan, outcome: Outcome) -> None:
         found = platform.domain_status(list(plan.names))
     outcome.record_domains(found)
     for domain in found:
-        line = f"{domain.name}: {domain.status}"
-        if domain.records:
-            line += " — needs " + "; ".join(f"{r.type} {r.name} -> {r.value}" for r in domain.records)
-        print(line, file=sys.stdout)
+        print(describe(domain), file=sys.stdout)
+    warn_unfinished(found)
+
+
+def warn_unfinished(found: list[DomainStatus]) -> None:
+    """One warning annotation per domain that is not active yet: DNS is the user's to finish,
+    and the run still succeeds."""
+    for domain in found:
+        if domain.status == "active":
+            continue
+        after = " It goes live by itself once DNS is set." if domain.status == "pending" else ""
+        runner.warning(f"custom domain {describe(domain)}.{after}", title="ci-deploy")

@@ -162,9 +162,12 @@ def _workflow_run(settings: Settings, ctx: RunContext, event: dict[str, Any], pr
 def _other(settings: Settings, ctx: RunContext, prod: str) -> Target:
     """workflow_dispatch, schedule, a local run, ...: production on the production branch.
 
-    With no branch known at all (a local run outside Actions) it is the production branch: the
-    same as `wrangler pages deploy` outside a git checkout. The reason says how to change it."""
-    branch = "" if ctx.ref.startswith("refs/tags/") else ctx.ref_name or ctx.ref.removeprefix("refs/heads/")
+    The ``branch`` input names the branch being deployed (``ci-deploy deploy --branch X`` is a
+    preview unless X is the production branch). With no branch known at all (a local run outside
+    Actions) it is the production branch: the same as `wrangler pages deploy` outside a git
+    checkout. The reason says how to change it."""
+    from_ref = "" if ctx.ref.startswith("refs/tags/") else ctx.ref_name or ctx.ref.removeprefix("refs/heads/")
+    branch = settings.branch or from_ref
     name = ctx.event_name or "local run"
     if not branch:
         why = f"{name} with no branch known -> production ({prod}); pass branch or environment to change it"

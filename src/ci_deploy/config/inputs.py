@@ -77,6 +77,11 @@ INPUTS: dict[str, InputSpec] = {
         "Custom domains (newline or comma separated) to attach to the project's production.",
         kind="multiline",
     ),
+    "domains-timeout": _spec(
+        "Seconds to wait for custom domains to become active before reporting them `pending` with the "
+        "DNS records still needed (a warning, never a failure).",
+        "30",
+    ),
     "preview-domain": _spec(
         "Template for a preview alias host, e.g. `pr-{{pr}}.preview.example.com`; placeholders {{pr}}, "
         "{{branch}}, {{sha}}, {{project}}. Ignored on production."
@@ -201,8 +206,8 @@ OUTPUTS: dict[str, str] = {
     "rolled-back-to": "Deployment ID restored by a rollback, or empty.",
     "comment-id": "ID of the sticky PR comment, or empty.",
     "github-deployment-id": "ID of the GitHub deployment, or empty.",
-    "domains": 'JSON list of {"name", "status", "records"}: each custom domain\'s state and the DNS '
-    "records still needed.",
+    "domains": 'JSON list of {"name", "status", "records", "certificate"}: each custom domain\'s state, '
+    "the DNS records still needed and the certificate's state as the platform reports it.",
 }
 
 

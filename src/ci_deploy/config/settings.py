@@ -62,6 +62,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "on_health_failure": lambda raw: parse.parse_choice(raw, ("rollback", "fail", "warn")),
     "command": lambda raw: parse.parse_choice(raw, ("deploy", "cleanup", "promote", "rollback")),
     "timeout": parse.parse_seconds,
+    "domains_timeout": parse.parse_seconds,
     "health_check_timeout": parse.parse_seconds,
     "health_check_max_latency_ms": parse.parse_milliseconds,
     "pr_number": parse.parse_positive_int,
@@ -113,6 +114,7 @@ class Settings(BaseModel):
     branch: str | None = None
     pr_number: int | None = None
     domains: list[str] = Field(default_factory=list)
+    domains_timeout: float = 30.0
     preview_domain: str | None = None
     #: ``env-file`` then ``env`` (``env`` wins), ``${NAME}`` resolved, in name order
     env: tuple[EnvVar, ...] = Field(default=(), repr=False)
@@ -195,11 +197,11 @@ class Settings(BaseModel):
         if self.token:
             return self.token
         variable = platform_spec(self.platform).env_fallbacks["token"]
-        raise InputError(
-            f"no platform API token: set {variable} in the step's env or pass "
-            f"token: ${{{{ secrets.{variable} }}}}",
-            input_name="token",
-        )
+        if runner.current().in_actions:
+            how = f"set {variable} in the step's env or pass token: ${{{{ secrets.{variable} }}}}"
+        else:
+            how = f"export {variable}=… or pass --token"
+        raise InputError(f"no platform API token: {how}", input_name="token")
 
     def github_environment_for(self, environment: Literal["preview", "production"]) -> str:
         """The GitHub environment name: the input, else ``Preview`` / ``Production``."""

@@ -94,7 +94,7 @@ def _deploy_plan(
         env=EnvPlan(settings.env, required_env(settings, artifact)),
         preview_host=preview_host(settings, target),
         domains=tuple(settings.domains) if production else (),
-        domains_wait=settings.timeout,
+        domains_wait=settings.domains_timeout,
         health=_health(settings, target) if settings.wait else None,
         on_health_failure=settings.on_health_failure,
         github=_github(settings, target),
@@ -154,5 +154,5 @@ def _domains_plan(settings: Settings, target: Target, action: str) -> DomainsPla
     return DomainsPlan(
         platform=settings.platform, project=settings.project, target=target,
         action="add" if action == "add" else "status", names=tuple(settings.domains),
-        domains_wait=settings.timeout,
+        domains_wait=settings.domains_timeout,
     )  # fmt: skip

@@ -59,6 +59,16 @@ class DeployRequest:
 
 
 @dataclass(frozen=True)
+class PreflightFacts:
+    """What a deploy will do, for the read-only checks that must pass before its first write."""
+
+    artifact: Artifact = field(repr=False)
+    request: DeployRequest
+    #: the rendered ``preview-domain`` (previews only), else ""
+    preview_host: str = ""
+
+
+@dataclass(frozen=True)
 class EnvVar:
     """One environment variable for the deployed app. ``secret`` values are never printed."""
 
@@ -76,12 +86,14 @@ class DnsRecord:
 
 @dataclass(frozen=True)
 class DomainStatus:
-    """A custom domain's state; ``records`` are the DNS records still needed."""
+    """A custom domain's state; ``records`` are the DNS records still needed; ``certificate`` is
+    the TLS certificate's state as the platform reports it ("" when it says nothing)."""
 
     name: str
     status: DomainState
     records: tuple[DnsRecord, ...] = ()
     message: str = ""
+    certificate: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,12 @@ class Platform(Protocol):
         """Check the token, find the account/team and the project (creating it when allowed and
         not ``read_only``). 401/403, a missing project or an ambiguous account raise
         :class:`~ci_deploy.errors.InputError` subclasses (exit 2)."""
+        ...
+
+    def preflight(self, facts: PreflightFacts) -> None:
+        """After ``connect(read_only=True)`` and before anything is created (the project
+        included): every check the platform can answer read-only (the production branch's name,
+        the upload token's file limit, the preview host's zone). Raises InputError (exit 2)."""
         ...
 
     def plan_upload(self, artifact: Artifact, request: DeployRequest) -> UploadPlan:

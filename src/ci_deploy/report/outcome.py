@@ -99,13 +99,15 @@ class Outcome:
 
 
 def domains_json(domains: list[DomainStatus]) -> str:
-    """The ``domains`` output: ``[{"name", "status", "records": [{"type", "name", "value"}]}]``."""
+    """The ``domains`` output: ``[{"name", "status", "records": [{"type", "name", "value"}]}]``,
+    plus ``certificate`` (the contract allows extra keys, never fewer)."""
     return json.dumps(
         [
             {
                 "name": d.name,
                 "status": d.status,
                 "records": [{"type": r.type, "name": r.name, "value": r.value} for r in d.records],
+                "certificate": d.certificate,
             }
             for d in domains
         ]

@@ -163,7 +163,10 @@ def _domains_table(domains: tuple[DomainStatus, ...]) -> list[str]:
     lines = ["| domain | status | DNS records still needed |", "|---|---|---|"]
     for domain in domains:
         records = "<br>".join(f"{_code(r.type)} {_code(r.name)} → {_code(r.value)}" for r in domain.records)
-        lines.append(f"| {_code(domain.name)} | {escape(domain.status)} | {records or '—'} |")
+        status = escape(domain.status) + (
+            f"<br>certificate: {escape(domain.certificate)}" if domain.certificate else ""
+        )
+        lines.append(f"| {_code(domain.name)} | {status} | {records or '—'} |")
     return lines
 
 

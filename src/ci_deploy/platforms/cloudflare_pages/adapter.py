@@ -28,6 +28,7 @@ from ci_deploy.platforms.base import (
     EnvVar,
     HealthHints,
     PlatformSettings,
+    PreflightFacts,
     UploadPlan,
 )
 from ci_deploy.platforms.cloudflare_pages import files as files
@@ -43,7 +44,7 @@ from ci_deploy.platforms.cloudflare_pages.project import (
     env_names,
     missing_project,
 )
-from ci_deploy.platforms.cloudflare_pages.upload import AssetUploader, distinct_assets
+from ci_deploy.platforms.cloudflare_pages.upload import AssetUploader, UploadToken, distinct_assets
 from ci_deploy.urls import site_url
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.adapter")
@@ -70,6 +71,7 @@ class CloudflarePages:
         self._clock = clock or time.monotonic
         self.account = settings.account or ""
         self.project: dict[str, Any] | None = None
+        self._assets: AssetUploader | None = None
         # started by check_limits: hashing overlaps with the round trips before the upload
         self._hashing: Prefetch[tuple[files.SiteFiles, list[files.Asset]]] = Prefetch()
 
@@ -125,7 +127,10 @@ class CloudflarePages:
         return DomainsApi(self.api, self.account, self.settings.project, self._subdomain, clock=self._clock)
 
     def _uploader(self) -> AssetUploader:
-        return AssetUploader(self.api, self.account, self.settings.project)
+        """One per run, so the upload token read by the preflight is the one the upload uses."""
+        if self._assets is None:
+            self._assets = AssetUploader(self.api, self.account, self.settings.project)
+        return self._assets
 
     def _to_deployment(self, result: Mapping[str, Any], **kwargs: Any) -> Deployment:
         return model.to_deployment(
@@ -163,13 +168,7 @@ class CloudflarePages:
         )
         site, assets = self._site(artifact)
         uploader = self._uploader()
-        try:
-            token = uploader.token()
-        except CloudflareApiError as exc:
-            if exc.refused:
-                raise permission_error(exc, PAGES_EDIT, "upload to Pages", self.account) from exc
-            raise
-        files.check_site_limits(site, artifact.label, token.max_file_count)
+        files.check_site_limits(site, artifact.label, self._upload_token().max_file_count)
         uploaded = uploader.upload_missing_files(assets)
         fields = model.deployment_fields(files.manifest(assets), branch, request)
         deployments = self._deployments()
@@ -185,6 +184,25 @@ class CloudflarePages:
             result = self._wait(deployments, result)
         deployment = self._to_deployment(result, building=not request.wait, pr_number=request.pr_number)
         return replace(deployment, files_uploaded=uploaded.files_new, bytes_uploaded=uploaded.bytes_new)
+
+    def preflight(self, facts: PreflightFacts) -> None:
+        """The preview's branch is not the production branch (it would *be* production), the
+        artifact fits the upload token's file limit, the preview host has a zone in reach."""
+        production_branch = (self.project or {}).get("production_branch") or self.settings.production_branch
+        self._branch_for(facts.request, str(production_branch))
+        if self.project is not None:
+            site, _ = self._site(facts.artifact)
+            files.check_site_limits(site, facts.artifact.label, self._upload_token().max_file_count)
+        if facts.preview_host:
+            self._domains().preview_zone(facts.preview_host)
+
+    def _upload_token(self) -> UploadToken:
+        try:
+            return self._uploader().token()
+        except CloudflareApiError as exc:
+            if exc.refused:
+                raise permission_error(exc, PAGES_EDIT, "upload to Pages", self.account) from exc
+            raise
 
     def _branch_for(self, request: DeployRequest, production_branch: str) -> str:
         """Cloudflare picks the environment by branch: production sends the project's own."""

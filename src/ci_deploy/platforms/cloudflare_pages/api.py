@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from ci_deploy import http
-from ci_deploy.errors import AuthError, PlatformError
+from ci_deploy.errors import AuthError, CiDeployError, PlatformError
 
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -30,6 +30,7 @@ UNKNOWN_ERROR = 8000000
 UPLOAD_TOKEN_INVALID = 8000013
 ALIASED_DEPLOYMENT = 8000035
 AUTHENTICATION_ERROR = 10000
+INVALID_TOKEN = 1000  # /user/tokens/verify
 MEMBERSHIPS_UNREADABLE = frozenset({9106, 9109, 10000})
 
 
@@ -117,6 +118,17 @@ def permission_error(error: CloudflareApiError, permission: str, what: str, acco
     )
 
 
+def invalid_token_error(error: CloudflareApiError) -> AuthError:
+    """A token Cloudflare does not know at all (told apart from a missing permission by
+    ``/user/tokens/verify``, as wrangler does)."""
+    return AuthError(
+        "the Cloudflare API token is not valid (Cloudflare answered 'Invalid API Token'): it is "
+        "mistyped, revoked or expired; create one at https://dash.cloudflare.com/profile/api-tokens",
+        input_name="token",
+        details=error.message,
+    )
+
+
 class CloudflareApi:
     """The API client: base URL, token, retries with per-request budgets, and the server clock."""
 
@@ -165,6 +177,17 @@ class CloudflareApi:
     def budget(self, policy: http.RetryPolicy = http.DEFAULT_RETRY) -> http.Budget:
         """A retry budget on this client's clock, for a create resolved by lookups."""
         return http.Budget(policy, sleep=self._retry_sleep, clock=self._retry_clock)
+
+    def token_rejected(self) -> bool:
+        """True when ``/user/tokens/verify`` calls the token invalid (401 / code 1000); a token
+        that verifies, or a verify call that fails otherwise, is not called invalid."""
+        try:
+            self.call("GET", "user/tokens/verify")
+        except CloudflareApiError as exc:
+            return exc.status == 401 or exc.has_code(INVALID_TOKEN)
+        except CiDeployError:
+            return False
+        return False
 
     def server_now(self) -> float:
         """The server's clock as epoch seconds, as far as its ``Date`` headers tell."""

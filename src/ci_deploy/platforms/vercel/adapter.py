@@ -26,6 +26,7 @@ from ci_deploy.platforms.base import (
     EnvVar,
     HealthHints,
     PlatformSettings,
+    PreflightFacts,
     UploadPlan,
 )
 from ci_deploy.platforms.vercel import domains as vercel_domains
@@ -72,6 +73,8 @@ class Vercel:
     # --- connecting --------------------------------------------------------------------------
 
     def connect(self, *, read_only: bool = False) -> None:
+        if self._project is not None:
+            return
         self.api.scope = resolve_scope(self.api, self.settings.account)
         self._project = find_project(
             self.api,
@@ -110,6 +113,11 @@ class Vercel:
         layout = vercel_files.detect_layout(artifact)
         # hash in the background: it overlaps with connecting and the project requests
         self._hashing.start(artifact, lambda: vercel_files.hash_layout(layout))
+
+    def preflight(self, facts: PreflightFacts) -> None:
+        """The layout is deployable for this environment (a prebuilt build's own checks); Vercel
+        picks the environment by ``target``, so a branch name cannot turn a preview into production."""
+        self._layout(facts.artifact, facts.request)
 
     def plan_upload(self, artifact: Artifact, request: DeployRequest) -> UploadPlan:
         return vercel_files.upload_plan(vercel_files.hash_layout(self._layout(artifact, request)))

@@ -1,8 +1,10 @@
 # ci-deploy as a Docker container action (`runs: using: docker, image: Dockerfile`).
 #
-# Base image pinned by its full tag. A digest pin (@sha256:...) is better still, but no image
-# registry is reachable from where this file was written to read one; add it when you can.
-ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
+# Base image pinned by tag and by digest: the OCI image index (manifest list) of
+# python:3.11.15-slim-bookworm, which covers linux/amd64 and linux/arm64 (the release builds
+# both), as recorded in docker-library/repo-info (repos/python/remote/3.11.15-slim-bookworm.md).
+# The digest is what Docker pulls; the tag says what it is. Update both together.
+ARG PYTHON_IMAGE=python:3.11.15-slim-bookworm@sha256:d29f48a31a8b408ed19272ca1e7b10ebae13b240a27e862d3d4217c528e2e0c3
 
 # Stage 1: build the ci-deploy wheel with a hash-locked hatchling (no unpinned build isolation).
 FROM ${PYTHON_IMAGE} AS build

@@ -29,8 +29,8 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 
 from benchmarks import cases as case_defs
 from benchmarks import measure, report, tools
-from ci_deploy.sandbox.cloudflare_deployments import DEFAULT_DELAY_MS
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.cloudflare_deployments import DEFAULT_DELAY_MS
+from ci_deploy_sandbox.runtime import Sandbox
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("benchmarks")

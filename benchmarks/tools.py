@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from ci_deploy.sandbox import identities
+from ci_deploy_sandbox import identities
 
 REPO = Path(__file__).resolve().parent.parent
 NODE_BIN = REPO / "tests" / "conformance" / "node_modules" / ".bin"

@@ -18,7 +18,7 @@ import pytest
 
 from ci_deploy.cli import main
 from ci_deploy.config.inputs import INPUTS
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.runtime import Sandbox
 
 REPOSITORY = "acme/shop"
 RUN_ID = 4242

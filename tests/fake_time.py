@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+
 
 class FakeTime:
     def __init__(self) -> None:
         self.now = 0.0
         self.sleeps: list[float] = []
+        self._lock = threading.Lock()  # uploads retry from several threads at once
 
     def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
 
     def clock(self) -> float:
         return self.now

@@ -21,8 +21,8 @@ from action_harness import (
     run_action,
 )
 
-from ci_deploy.sandbox.faults import Fault
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.faults import Fault
+from ci_deploy_sandbox.runtime import Sandbox
 
 BRANCH = "feature-faults"
 TIMEOUT = 30

@@ -17,7 +17,7 @@ from action_harness import (
     run_push,
 )
 
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.runtime import Sandbox
 
 SHA1, SHA2, SHA3 = "1" * 40, "2" * 40, "3" * 40
 

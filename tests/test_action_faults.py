@@ -38,7 +38,10 @@ from fault_harness import (
     on,
 )
 
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.runtime import Sandbox
+
+#: retry waits on a fake clock: a fault that never stops spends the 90 s budget at once
+pytestmark = pytest.mark.usefixtures("fake_retry_time")
 
 # --- faults that stop -------------------------------------------------------------------------------
 

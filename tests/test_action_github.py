@@ -9,8 +9,8 @@ import pytest
 from action_harness import REPOSITORY, github_env, make_site, platform_inputs, pull_request_event, run_action
 
 from ci_deploy.github.comments import marker
-from ci_deploy.sandbox.github_common import READ_ONLY_TOKEN
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.github_common import READ_ONLY_TOKEN
+from ci_deploy_sandbox.runtime import Sandbox
 
 SHA1, SHA2 = "d" * 40, "e" * 40
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from action_harness import ActionResult, make_site, platform_inputs, run_push
 
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.runtime import Sandbox
 
 SHA1, SHA2 = "4" * 40, "5" * 40
 TAG1, TAG2 = "refs/tags/v1", "refs/tags/v2"

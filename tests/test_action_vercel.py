@@ -18,7 +18,7 @@ from action_harness import (
     run_push,
 )
 
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.runtime import Sandbox
 
 SHA1, SHA2 = "a" * 40, "b" * 40
 
@@ -134,7 +134,7 @@ def test_production_custom_domain_needing_txt_verification_is_reported_pending_t
     inputs = {
         **platform_inputs(sandbox, "vercel", "web", site),
         "domains": "www.shop.localhost",
-        "timeout": "3",
+        "domains-timeout": "3",
     }
     first = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA1, inputs)
     assert first.code == 0, first.stdout + first.stderr

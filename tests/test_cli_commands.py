@@ -11,7 +11,7 @@ import pytest
 from action_harness import make_site, parse_github_output
 
 from ci_deploy.cli import main
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.runtime import Sandbox
 
 
 def cloudflare_env(sandbox: Sandbox) -> dict[str, str]:

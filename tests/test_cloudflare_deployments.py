@@ -12,6 +12,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
+from ci_deploy.http import RETRY_BUDGET
 from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi
 from ci_deploy.platforms.cloudflare_pages.deployments import DeploymentsApi, build_error
 
@@ -106,16 +107,22 @@ def test_create_is_sent_again_only_when_the_lookup_proves_it_did_not_happen(http
     clock = Clock()
     assert api_for(clock).create(FIELDS, FILES)["id"] == "dep-1"
     assert len(httpx_mock.get_requests(method="GET")) == 2  # looked twice, the server may lag
-    assert clock.sleeps == [2.0]
+    assert clock.sleeps[0] == 2.0 and len(clock.sleeps) == 2  # the settle, then backoff
+    assert len(httpx_mock.get_requests(method="POST")) == 2
 
 
-def test_8000000_on_create_is_treated_as_unknown_outcome(httpx_mock: HTTPXMock) -> None:
+def test_8000000_on_create_is_an_unknown_outcome_looked_up_before_each_resend_until_the_budget_is_spent(
+    httpx_mock: HTTPXMock,
+) -> None:
     error = {"success": False, "errors": [{"code": 8000000, "message": "An unknown error occurred."}]}
-    for _ in range(3):
-        httpx_mock.add_response(method="POST", url=DEPLOYMENTS, status_code=400, json=error)
+    httpx_mock.add_response(method="POST", url=DEPLOYMENTS, status_code=400, json=error, is_reusable=True)
     httpx_mock.add_response(method="GET", url=LIST, json=ok([]), is_reusable=True)
-    with pytest.raises(PlatformError, match="failed 3 times"):
-        api_for(Clock()).create(FIELDS, FILES)
+    clock = Clock()
+    with pytest.raises(PlatformError, match=r"failed \d+ times: the API answered An unknown error"):
+        api_for(clock).create(FIELDS, FILES)
+    creates = httpx_mock.get_requests(method="POST")
+    assert len(creates) > 3 and len(httpx_mock.get_requests(method="GET")) == 2 * len(creates)
+    assert RETRY_BUDGET - 10 < sum(clock.sleeps) <= RETRY_BUDGET
 
 
 def test_a_rejected_create_is_not_retried(httpx_mock: HTTPXMock) -> None:

@@ -7,7 +7,8 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import InputError
 from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi
-from ci_deploy.platforms.cloudflare_pages.domains import DomainsApi, zone_candidates
+from ci_deploy.platforms.cloudflare_pages.dns import zone_candidates
+from ci_deploy.platforms.cloudflare_pages.domains import DomainsApi
 
 BASE = "https://api.test/client/v4"
 DOMAINS = f"{BASE}/accounts/acc/pages/projects/site/domains"

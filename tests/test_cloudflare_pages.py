@@ -14,7 +14,7 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import InputError, LimitError
-from ci_deploy.platforms import open_platform
+from ci_deploy.platforms import CLOUDFLARE_PAGES, open_platform
 from ci_deploy.platforms.base import Deployment, DeployRequest, PlatformSettings
 from ci_deploy.platforms.cloudflare_pages.adapter import CloudflarePages
 from ci_deploy.platforms.cloudflare_pages.files import hash_chunks
@@ -197,10 +197,10 @@ def test_the_upload_tokens_file_limit_is_checked_before_uploading(
     assert [r.url.path for r in httpx_mock.get_requests()][-1].endswith("/upload-token")  # nothing sent
 
 
-def test_check_limits_makes_no_request(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
+def test_the_limit_check_makes_no_request(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
     big = ArtifactFile("big.bin", tmp_path / "big.bin", 26 * 1024 * 1024)
     with pytest.raises(LimitError, match=r"big\.bin"):
-        pages().check_limits(Artifact(tmp_path, [big], "dist/"), DeployRequest("production", "main", "sha"))
+        CLOUDFLARE_PAGES.check_limits(Artifact(tmp_path, [big], "dist/"), "production")
     assert httpx_mock.get_requests() == []
 
 

@@ -72,9 +72,22 @@ def test_no_account_at_all_asks_for_the_account_input(httpx_mock: HTTPXMock) -> 
 
 def test_a_refused_token_names_the_pages_permission(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=f"{PROJECTS}/site", status_code=403, json=fail(10000, "Authentication error"))
+    httpx_mock.add_response(url=f"{BASE}/user/tokens/verify", json=ok({"id": "t", "status": "active"}))
     with pytest.raises(AuthError, match="'Cloudflare Pages: Edit'") as caught:
         ProjectsApi(api(), "acc").get("site")
     assert caught.value.input_name == "token" and caught.value.exit_code == 2
+
+
+def test_a_token_cloudflare_does_not_know_is_called_invalid_not_short_of_a_permission(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(url=f"{PROJECTS}/site", status_code=403, json=fail(10000, "Authentication error"))
+    httpx_mock.add_response(
+        url=f"{BASE}/user/tokens/verify", status_code=401, json=fail(1000, "Invalid API Token")
+    )
+    with pytest.raises(AuthError, match="token is not valid") as caught:
+        ProjectsApi(api(), "acc").get("site")
+    assert "Pages: Edit" not in str(caught.value) and caught.value.exit_code == 2
 
 
 def test_a_missing_project_is_none(httpx_mock: HTTPXMock) -> None:

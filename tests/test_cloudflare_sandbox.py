@@ -12,9 +12,9 @@ from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import AuthError, InputError
 from ci_deploy.platforms.base import DeployRequest, EnvVar, PlatformSettings
 from ci_deploy.platforms.cloudflare_pages.adapter import CloudflarePages
-from ci_deploy.sandbox import identities
-from ci_deploy.sandbox.cloudflare_auth import ACCOUNT_SCOPED_TOKEN, DNS_READ_ONLY_TOKEN, MULTI_ACCOUNT_TOKEN
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox import identities
+from ci_deploy_sandbox.cloudflare_auth import ACCOUNT_SCOPED_TOKEN, DNS_READ_ONLY_TOKEN, MULTI_ACCOUNT_TOKEN
+from ci_deploy_sandbox.runtime import Sandbox
 
 Get = Callable[..., httpx.Response]
 

@@ -6,9 +6,11 @@ contract's list) in test_config_inputs.py.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
-from ci_deploy import redaction
+from ci_deploy import redaction, runner
 from ci_deploy.config.settings import Settings, settings_from_inputs
 from ci_deploy.config.values import HealthExpect
 from ci_deploy.errors import InputError
@@ -126,12 +128,25 @@ def test_secrets_are_registered_and_never_in_repr() -> None:
         assert redaction.redact(f"x {secret} y") == "x *** y"
 
 
-def test_require_token_says_where_to_put_one() -> None:
-    with pytest.raises(InputError) as caught:
-        settings().require_token()
-    assert str(caught.value) == (
+def test_require_token_says_where_to_put_one_in_the_words_of_actions_or_of_the_command_line() -> None:
+    runner.use(runner.Runner(environ={"GITHUB_ACTIONS": "true"}, out=io.StringIO(), err=io.StringIO()))
+    try:
+        with pytest.raises(InputError) as in_actions:
+            settings().require_token()
+    finally:
+        runner.use(runner.Runner(environ={}, out=io.StringIO(), err=io.StringIO()))
+    try:
+        with pytest.raises(InputError) as local:
+            settings().require_token()
+    finally:
+        runner.use(None)
+    assert str(in_actions.value) == (
         "input 'token': no platform API token: set CLOUDFLARE_API_TOKEN in the step's env or pass "
         "token: ${{ secrets.CLOUDFLARE_API_TOKEN }}"
+    )
+    assert (
+        str(local.value)
+        == "input 'token': no platform API token: export CLOUDFLARE_API_TOKEN=… or pass --token"
     )
     assert settings(token="abcd1234").require_token() == "abcd1234"
 

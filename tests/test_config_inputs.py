@@ -75,10 +75,13 @@ def test_action_yml_declares_every_input_and_output_as_inputs_py_does() -> None:
 def test_the_contracts_inputs_and_outputs_are_all_declared() -> None:
     contract = """
         platform token account project create-project artifact working-directory artifact-name environment
-        production-branch branch pr-number domains preview-domain env env-file env-required github-token
+        production-branch branch pr-number domains domains-timeout preview-domain env env-file env-required
+        github-token
         comment comment-key github-deployment github-environment wait timeout health-check
         health-check-expect health-check-timeout health-check-headers health-check-max-latency-ms
-        vercel-protection-bypass on-health-failure cleanup command deployment-id dry-run api-url
+        vercel-protection-bypass on-health-failure perf-budget-ms sentry-org sentry-project sentry-token
+        sentry-url sentry-release-prefix error-watch error-watch-threshold notify-webhook
+        notify-webhook-secret notify-slack-webhook cleanup command deployment-id dry-run api-url
     """
     assert list(INPUTS) == contract.split()
     outputs = """
@@ -90,4 +93,8 @@ def test_the_contracts_inputs_and_outputs_are_all_declared() -> None:
         "token",
         "github-token",
         "vercel-protection-bypass",
+        "sentry-token",
+        "notify-webhook",
+        "notify-webhook-secret",
+        "notify-slack-webhook",
     ]

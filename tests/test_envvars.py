@@ -9,9 +9,11 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy import redaction
 from ci_deploy.artifact import open_artifact
-from ci_deploy.config.envvars import EnvPlan, build_env_plan, missing_required, parse_dotenv, parse_env_yaml
+from ci_deploy.config.envvars import missing_required, parse_dotenv, parse_env_yaml, read_env_inputs
 from ci_deploy.config.settings import settings_from_inputs
 from ci_deploy.errors import InputError
+from ci_deploy.plan import required_env
+from ci_deploy.plan.model import EnvPlan
 from ci_deploy.platforms.base import EnvVar
 
 
@@ -29,8 +31,12 @@ def plan(tmp_path: Path, environ: dict[str, str] | None = None, **inputs: str) -
         "env-required": "none",
     }
     given.update({name.replace("_", "-"): value for name, value in inputs.items()})
-    settings = settings_from_inputs(given, {})
-    return build_env_plan(settings, environ or {}, None, mask=masked.append), masked
+    variables = read_env_inputs(
+        given.get("env"), given.get("env-file"), tmp_path, environ or {}, mask=masked.append
+    )
+    settings = settings_from_inputs(given, environ or {})
+    assert settings.env == variables  # the settings parse env the same way
+    return EnvPlan(variables, required_env(settings, None)), masked
 
 
 def test_yaml_values_stay_the_strings_written() -> None:
@@ -52,16 +58,16 @@ def test_dollar_brace_name_reads_the_step_env_as_a_masked_secret(tmp_path: Path)
     result, masked = plan(
         tmp_path, {"PROD_DB": "postgres://u:p@db/x"}, env="DATABASE_URL: ${PROD_DB}\nMODE: fast"
     )
-    assert result.variables == [
+    assert result.variables == (
         EnvVar("DATABASE_URL", "postgres://u:p@db/x", secret=True),
         EnvVar("MODE", "fast", secret=False),
-    ]
+    )
     assert masked == ["postgres://u:p@db/x"]
 
 
 def test_double_dollar_escapes_a_literal(tmp_path: Path) -> None:
     result, _ = plan(tmp_path, env="TEMPLATE: $${HOME}/x")
-    assert result.variables == [EnvVar("TEMPLATE", "${HOME}/x", secret=False)]
+    assert result.variables == (EnvVar("TEMPLATE", "${HOME}/x", secret=False),)
 
 
 def test_env_wins_over_env_file_and_yaml_env_files_work(tmp_path: Path) -> None:
@@ -73,7 +79,7 @@ def test_env_wins_over_env_file_and_yaml_env_files_work(tmp_path: Path) -> None:
 def test_dotenv_file_values_may_map_secrets_too(tmp_path: Path) -> None:
     (tmp_path / ".env.production").write_text("API_KEY=${API_SECRET}\n", encoding="utf-8")
     result, masked = plan(tmp_path, {"API_SECRET": "k-123456"}, env_file=".env.production")
-    assert result.variables == [EnvVar("API_KEY", "k-123456", secret=True)] and masked == ["k-123456"]
+    assert result.variables == (EnvVar("API_KEY", "k-123456", secret=True),) and masked == ["k-123456"]
 
 
 BAD_ENV: list[tuple[dict[str, str], dict[str, str], str, str]] = [
@@ -161,12 +167,12 @@ def test_auto_required_reads_env_example_and_server_code(tmp_path: Path) -> None
         {"platform": "vercel", "project": "web", "working-directory": str(tmp_path)}, {}
     )
     with open_artifact("dist", working_directory=tmp_path) as artifact:
-        result = build_env_plan(settings, {}, artifact, mask=lambda _: None)
-    assert result.required == {
+        required = required_env(settings, artifact)
+    assert required == {
         "API_KEY", "SENTRY_DSN", "BARE_NAME", "FROM_SAMPLE", "KV_TOKEN", "STRIPE_SECRET", "OPENAI_KEY",
     }  # fmt: skip
 
 
 def test_missing_required_lists_sorted_names_not_given_anywhere() -> None:
-    plan_ = EnvPlan(variables=[EnvVar("A", "1", secret=False)], required=frozenset({"C", "A", "B", "D"}))
-    assert missing_required(plan_, {"D"}) == ["B", "C"]
+    variables = (EnvVar("A", "1", secret=False),)
+    assert missing_required(frozenset({"C", "A", "B", "D"}), variables, {"D"}) == ["B", "C"]

@@ -15,9 +15,9 @@ from ci_deploy.errors import NotFoundError
 from ci_deploy.github.artifacts import download_run_artifact, pick_artifact
 from ci_deploy.github.client import GitHubClient
 from ci_deploy.github.errors import GitHubPermissionError
-from ci_deploy.sandbox import identities
-from ci_deploy.sandbox.github import GitHubApi
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox import identities
+from ci_deploy_sandbox.github import GitHubEmulator
+from ci_deploy_sandbox.runtime import Sandbox
 
 API = "https://api.github.com"
 TOKEN = "ghs_artifactTestToken0123456789"
@@ -119,9 +119,9 @@ def test_a_storage_error_is_retried_then_reported(httpx_mock: HTTPXMock, tmp_pat
 
 
 def test_through_the_sandbox_whose_download_host_refuses_a_token(tmp_path: Path) -> None:
-    with Sandbox(apis=[GitHubApi]) as sandbox:
+    with Sandbox(apis=[GitHubEmulator]) as sandbox:
         github = sandbox.world.apis["github"]
-        assert isinstance(github, GitHubApi)
+        assert isinstance(github, GitHubEmulator)
         github.seed_artifact(REPO, 123, "dist", a_zip(), expired=True)
         github.seed_artifact(REPO, 123, "dist", a_zip())
         github.seed_artifact(REPO, 123, "coverage", b"PK")

@@ -8,7 +8,6 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from ci_deploy import redaction
 from ci_deploy.errors import AuthError, CiDeployError, InputError
 from ci_deploy.github.client import GitHubClient, link_targets, next_page, split_repository
 from ci_deploy.github.errors import (
@@ -154,10 +153,6 @@ def test_requests_carry_bearer_token_accept_and_pinned_api_version(
     assert client.call("GET", f"{client.repo_path}/pulls/3", what="x", permission="p") == {
         "head": {"sha": "abc"}
     }
-
-
-def test_the_token_is_registered_for_redaction(client: GitHubClient) -> None:
-    assert redaction.redact(f"oops {TOKEN}") == "oops ***"
 
 
 def test_paginate_follows_link_next_to_the_last_page(httpx_mock: HTTPXMock, client: GitHubClient) -> None:

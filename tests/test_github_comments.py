@@ -20,10 +20,10 @@ from ci_deploy.github.comments import (
     resolve_identity,
 )
 from ci_deploy.github.errors import GitHubPermissionError
-from ci_deploy.sandbox import identities
-from ci_deploy.sandbox.github import GitHubApi
-from ci_deploy.sandbox.github_common import READ_ONLY_TOKEN
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox import identities
+from ci_deploy_sandbox.github import GitHubEmulator
+from ci_deploy_sandbox.github_common import READ_ONLY_TOKEN
+from ci_deploy_sandbox.runtime import Sandbox
 
 REPO = identities.GITHUB_REPOSITORY
 SHA1, SHA2, SHA3 = "1" * 40, "2" * 40, "3" * 40
@@ -33,14 +33,14 @@ KEY = "cloudflare-pages/site"
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     """One server for the module (each test uses its own PR number)."""
-    with Sandbox(apis=[GitHubApi]) as running:
+    with Sandbox(apis=[GitHubEmulator]) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def github(sandbox: Sandbox) -> GitHubApi:
+def github(sandbox: Sandbox) -> GitHubEmulator:
     api = sandbox.world.apis["github"]
-    assert isinstance(api, GitHubApi)
+    assert isinstance(api, GitHubEmulator)
     return api
 
 
@@ -48,7 +48,7 @@ def client_for(sandbox: Sandbox, token: str = identities.GITHUB_TOKEN) -> GitHub
     return GitHubClient(sandbox.github_api_url, token, REPO, sleep=lambda seconds: None)
 
 
-def ours(github: GitHubApi, pr: int) -> list[dict[str, Any]]:
+def ours(github: GitHubEmulator, pr: int) -> list[dict[str, Any]]:
     return [c for c in github.comments(REPO, pr) if c["user"]["login"] == identities.GITHUB_BOT_LOGIN]
 
 
@@ -105,7 +105,7 @@ def test_a_personal_token_is_its_user(sandbox: Sandbox) -> None:
 
 
 def test_over_100_comments_and_a_humans_marker_copy_are_searched_and_ignored(
-    sandbox: Sandbox, github: GitHubApi
+    sandbox: Sandbox, github: GitHubEmulator
 ) -> None:
     github.seed_pull_request(REPO, 7, head_sha=SHA1)
     for index in range(120):
@@ -127,7 +127,7 @@ def test_over_100_comments_and_a_humans_marker_copy_are_searched_and_ignored(
 
 
 def test_three_pushes_edit_one_comment_and_the_newest_commit_wins(
-    sandbox: Sandbox, github: GitHubApi
+    sandbox: Sandbox, github: GitHubEmulator
 ) -> None:
     with client_for(sandbox) as client:
 
@@ -155,7 +155,7 @@ def test_three_pushes_edit_one_comment_and_the_newest_commit_wins(
 
 
 def test_an_older_run_of_the_same_commit_does_not_overwrite_a_rerun(
-    sandbox: Sandbox, github: GitHubApi
+    sandbox: Sandbox, github: GitHubEmulator
 ) -> None:
     github.seed_pull_request(REPO, 4, head_sha=SHA1)
     with client_for(sandbox) as client:
@@ -169,7 +169,7 @@ def test_an_older_run_of_the_same_commit_does_not_overwrite_a_rerun(
     assert ours(github, 4)[0]["body"].endswith("rerun ready")
 
 
-def test_two_keys_keep_two_comments(sandbox: Sandbox, github: GitHubApi) -> None:
+def test_two_keys_keep_two_comments(sandbox: Sandbox, github: GitHubEmulator) -> None:
     github.seed_pull_request(REPO, 11, head_sha=SHA1)
     with client_for(sandbox) as client:
         for key in ("vercel/web", "vercel/docs", "vercel/web"):
@@ -180,7 +180,7 @@ def test_two_keys_keep_two_comments(sandbox: Sandbox, github: GitHubApi) -> None
     assert bodies == [marker("vercel/docs"), marker("vercel/web")]
 
 
-def test_cleanup_writes_without_the_head_check(sandbox: Sandbox, github: GitHubApi) -> None:
+def test_cleanup_writes_without_the_head_check(sandbox: Sandbox, github: GitHubEmulator) -> None:
     github.seed_pull_request(REPO, 12, head_sha=SHA2, state="closed")
     with client_for(sandbox) as client:
         sticky = StickyComment(client, pr_number=12, key=KEY)
@@ -190,7 +190,7 @@ def test_cleanup_writes_without_the_head_check(sandbox: Sandbox, github: GitHubA
     assert result.action == "created"
 
 
-def test_a_comment_deleted_meanwhile_is_created_again(sandbox: Sandbox, github: GitHubApi) -> None:
+def test_a_comment_deleted_meanwhile_is_created_again(sandbox: Sandbox, github: GitHubEmulator) -> None:
     github.seed_pull_request(REPO, 13, head_sha=SHA1)
     with client_for(sandbox) as client:
         sticky = StickyComment(client, pr_number=13, key=KEY)
@@ -204,7 +204,7 @@ def test_a_comment_deleted_meanwhile_is_created_again(sandbox: Sandbox, github: 
 
 
 def test_a_race_that_created_two_comments_leaves_one(
-    sandbox: Sandbox, github: GitHubApi, monkeypatch: pytest.MonkeyPatch
+    sandbox: Sandbox, github: GitHubEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     github.seed_pull_request(REPO, 14, head_sha=SHA1)
     with client_for(sandbox) as client:
@@ -221,7 +221,7 @@ def test_a_race_that_created_two_comments_leaves_one(
     assert result.action == "updated" and result.comment_id == comments[0]["id"]
 
 
-def test_a_read_only_token_fails_with_the_permission_named(sandbox: Sandbox, github: GitHubApi) -> None:
+def test_a_read_only_token_fails_with_the_permission_named(sandbox: Sandbox, github: GitHubEmulator) -> None:
     github.seed_pull_request(REPO, 15, head_sha=SHA1)
     with client_for(sandbox, READ_ONLY_TOKEN) as client, pytest.raises(GitHubPermissionError) as caught:
         StickyComment(client, pr_number=15, key=KEY).publish("x", RunStamp(SHA1, "t"))
@@ -229,7 +229,7 @@ def test_a_read_only_token_fails_with_the_permission_named(sandbox: Sandbox, git
     assert "Resource not accessible by integration" in str(caught.value)
 
 
-def test_a_personal_token_finds_its_own_comments(sandbox: Sandbox, github: GitHubApi) -> None:
+def test_a_personal_token_finds_its_own_comments(sandbox: Sandbox, github: GitHubEmulator) -> None:
     github.seed_pull_request(REPO, 16, head_sha=SHA1)
     with client_for(sandbox, identities.GITHUB_PAT) as client:
         for text in ("one", "two"):
@@ -242,7 +242,7 @@ def test_a_personal_token_finds_its_own_comments(sandbox: Sandbox, github: GitHu
 
 @pytest.mark.parametrize("kind", ["rate-limit", "secondary-rate-limit"])
 def test_githubs_rate_limit_answers_are_waited_out_and_the_comment_still_lands(
-    sandbox: Sandbox, github: GitHubApi, kind: str
+    sandbox: Sandbox, github: GitHubEmulator, kind: str
 ) -> None:
     number = 30 if kind == "rate-limit" else 31
     github.seed_pull_request(REPO, number, head_sha=SHA1)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import pytest
 
 from ci_deploy.github.client import GitHubClient
@@ -21,10 +23,10 @@ from ci_deploy.github.deployments import (
 )
 from ci_deploy.github.errors import GitHubPermissionError
 from ci_deploy.http import AmbiguousOutcome
-from ci_deploy.sandbox import identities
-from ci_deploy.sandbox.github import GitHubApi
-from ci_deploy.sandbox.github_common import READ_ONLY_TOKEN
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox import identities
+from ci_deploy_sandbox.github import GitHubEmulator
+from ci_deploy_sandbox.github_common import READ_ONLY_TOKEN
+from ci_deploy_sandbox.runtime import Sandbox
 
 REPO = identities.GITHUB_REPOSITORY
 RUN_URL = "https://github.example/run/1"
@@ -32,14 +34,14 @@ RUN_URL = "https://github.example/run/1"
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox(apis=[GitHubApi]) as running:
+    with Sandbox(apis=[GitHubEmulator]) as running:
         yield running
 
 
 @pytest.fixture
-def github(sandbox: Sandbox) -> Iterator[GitHubApi]:
+def github(sandbox: Sandbox) -> Iterator[GitHubEmulator]:
     api = sandbox.world.apis["github"]
-    assert isinstance(api, GitHubApi)
+    assert isinstance(api, GitHubEmulator)
     api.restore({})  # every test starts from an empty repository
     yield api
 
@@ -80,7 +82,7 @@ def deploy_preview(client: GitHubClient, pr: int, sha: str, platform_id: str) ->
     return created
 
 
-def states(github: GitHubApi) -> dict[str, str | None]:
+def states(github: GitHubEmulator) -> dict[str, str | None]:
     return {d["payload"]["deployment_ids"][0]: d["state"] for d in github.deployments(REPO)}
 
 
@@ -112,7 +114,7 @@ def test_production_is_not_transient_and_has_its_own_task() -> None:
 
 
 def test_two_prs_keep_their_previews_active_and_a_new_push_retires_only_its_own(
-    client: GitHubClient, github: GitHubApi
+    client: GitHubClient, github: GitHubEmulator
 ) -> None:
     deploy_preview(client, 1, "1" * 40, "pr1-a")
     deploy_preview(client, 2, "2" * 40, "pr2-a")
@@ -122,7 +124,7 @@ def test_two_prs_keep_their_previews_active_and_a_new_push_retires_only_its_own(
 
 
 def test_cleanup_marks_every_preview_of_one_pr_inactive_and_feeds_its_platform_ids(
-    client: GitHubClient, github: GitHubApi
+    client: GitHubClient, github: GitHubEmulator
 ) -> None:
     deploy_preview(client, 5, "5" * 40, "pr5-a")
     deploy_preview(client, 5, "6" * 40, "pr5-b")
@@ -144,7 +146,7 @@ def test_cleanup_marks_every_preview_of_one_pr_inactive_and_feeds_its_platform_i
     }
 
 
-def test_statuses_carry_environment_and_log_urls(client: GitHubClient, github: GitHubApi) -> None:
+def test_statuses_carry_environment_and_log_urls(client: GitHubClient, github: GitHubEmulator) -> None:
     created = deploy_preview(client, 8, "9" * 40, "pr8-a")
     statuses = github.deployments(REPO)[0]["statuses"]
     assert [s["state"] for s in statuses] == ["success", "in_progress"]
@@ -154,23 +156,25 @@ def test_statuses_carry_environment_and_log_urls(client: GitHubClient, github: G
 
 
 def test_an_ambiguous_create_finds_our_own_deployment_instead_of_creating_twice(
-    client: GitHubClient, github: GitHubApi, monkeypatch: pytest.MonkeyPatch
+    client: GitHubClient, github: GitHubEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_call = client.call
+    real_response = client.response
 
-    def lose_the_answer(method: str, path: str, **kwargs: object) -> object:
-        answer = real_call(method, path, **kwargs)  # type: ignore[arg-type]
+    def lose_the_answer(method: str, path: str, **kwargs: Any) -> httpx.Response:
+        answer = real_response(method, path, **kwargs)
         if method == "POST" and path.endswith("/deployments"):
             raise AmbiguousOutcome(method, path, ConnectionResetError("reset"))
         return answer
 
-    monkeypatch.setattr(client, "call", lose_the_answer)
+    monkeypatch.setattr(client, "response", lose_the_answer)
     found = create_deployment(client, preview(9, "a" * 40, "pr9-a", run_key="run-42"))
     assert len(github.deployments(REPO)) == 1
     assert found.payload["run_key"] == "run-42"
 
 
-def test_a_read_only_token_is_told_it_lacks_deployments_write(sandbox: Sandbox, github: GitHubApi) -> None:
+def test_a_read_only_token_is_told_it_lacks_deployments_write(
+    sandbox: Sandbox, github: GitHubEmulator
+) -> None:
     client = GitHubClient(sandbox.github_api_url, READ_ONLY_TOKEN, REPO, sleep=lambda s: None)
     with client, pytest.raises(GitHubPermissionError, match="deployments: write"):
         create_deployment(client, preview(1, "1" * 40, "x"))

@@ -85,8 +85,6 @@ def test_protected_site_is_reached_with_the_bypass_header_which_is_never_logged_
     assert all(seen.headers["x-vercel-protection-bypass"] == SECRET for seen in server.seen)
     assert SECRET not in repr(result)
     assert caplog.records and all(SECRET not in record.getMessage() for record in caplog.records)
-    assert redaction.redact(f"token {SECRET}") == "token ***"  # registered for the CLI's log handler
-    redaction.forget_all()
 
 
 def test_a_secret_echoed_back_by_the_server_is_scrubbed_from_reasons_and_logs(

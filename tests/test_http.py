@@ -1,281 +1,176 @@
-"""The retry loop of ``ci_deploy.http`` (``send``), with pytest-httpx answering.
+"""Retries of one request (``http.send``): a time budget, Retry-After, the deadline, and creates.
 
-``http``'s view of time is replaced by :class:`Clock`, which moves only when a retry sleeps, so
-backoff, ``Retry-After`` (seconds or HTTP date) and deadlines are checked with exact numbers and
-no test waits for real. The client factory itself is in test_http_client.py.
+Time is fake throughout (tests/fake_time.py): the clock moves only when the code sleeps on it.
 """
 
 from __future__ import annotations
 
 import email.utils
-import logging
+import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
+from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy import http
-from ci_deploy.http import AmbiguousOutcome, RetryPolicy, new_client, send
 
-API = "https://api.example"
-
-
-class Clock:
-    """``time`` as ``ci_deploy.http`` sees it: wall and monotonic clocks that move only on sleep."""
-
-    def __init__(self) -> None:
-        self.wall = 1_700_000_000.0
-        self.mono = 500.0
-        self.sleeps: list[float] = []
-
-    def time(self) -> float:
-        return self.wall
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.wall += seconds
-        self.mono += seconds
+URL = "https://api.example.test/thing"
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(http, "time", fake)
-    return fake
+def fake() -> FakeTime:
+    return FakeTime()
 
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with new_client(API) as made:
-        yield made
+    with httpx.Client() as plain:
+        yield plain
 
 
-def get(client: httpx.Client, clock: Clock, **kwargs: Any) -> httpx.Response:
-    return send(client, "GET", "/items", sleep=clock.sleep, **kwargs)
+def send(client: httpx.Client, fake: FakeTime, method: str = "GET", **kwargs: object) -> httpx.Response:
+    return http.send(client, method, URL, sleep=fake.sleep, clock=fake.clock, **kwargs)  # type: ignore[arg-type]
 
 
-# --- retrying answers -----------------------------------------------------------------------------
+def outage(httpx_mock: HTTPXMock, fake: FakeTime, seconds: float, status: int = 502) -> None:
+    """The endpoint answers ``status`` until the fake clock has passed ``seconds``, then 200."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if fake.now < seconds:
+            return httpx.Response(status, text="<html>bad gateway</html>")
+        return httpx.Response(200, json={"ok": True})
+
+    httpx_mock.add_callback(answer, is_reusable=True)
 
 
-def test_a_503_is_retried_after_a_jittered_backoff_and_the_success_is_returned(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_a_30_second_outage_is_ridden_out_within_the_budget(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
-    httpx_mock.add_response(status_code=503)
-    httpx_mock.add_response(status_code=200, json={"ok": True})
-
-    response = get(client, clock)
-
-    assert response.status_code == 200 and response.json() == {"ok": True}
-    assert len(httpx_mock.get_requests()) == 2
-    (delay,) = clock.sleeps
-    assert 0.125 <= delay <= 0.25  # half of the first backoff (0.25 s) is jitter
+    outage(httpx_mock, fake, 30.0)
+    assert send(client, fake).status_code == 200
+    assert 30.0 <= fake.now <= 30.0 + http.DEFAULT_RETRY.max_delay
+    assert len(httpx_mock.get_requests()) == len(fake.sleeps) + 1 > 6  # more than the old 6 attempts
 
 
-def test_retry_after_in_seconds_is_waited_exactly(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_an_outage_longer_than_the_budget_ends_with_its_last_answer(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
+) -> None:
+    outage(httpx_mock, fake, 10 * http.RETRY_BUDGET, status=503)
+    assert send(client, fake).status_code == 503
+    assert http.RETRY_BUDGET - http.DEFAULT_RETRY.max_delay < fake.now <= http.RETRY_BUDGET
+
+
+def test_the_budget_is_per_request_and_can_be_made_short(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
+) -> None:
+    outage(httpx_mock, fake, 1000.0, status=524)
+    assert send(client, fake, retry=http.RetryPolicy(budget=5.0)).status_code == 524
+    assert fake.now <= 5.0
+    started = fake.now
+    assert send(client, fake, retry=http.RetryPolicy(budget=5.0)).status_code == 524
+    assert 0 < fake.now - started <= 5.0  # the second request had a budget of its own
+
+
+def test_backoff_grows_exponentially_to_its_cap_with_jitter() -> None:
+    policy = http.RetryPolicy(base_delay=1.0, max_delay=8.0)
+    for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (9, 8.0)]:
+        delays = {policy.backoff(attempt) for _ in range(50)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1
+
+
+def test_retry_after_in_seconds_is_honoured(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
     httpx_mock.add_response(status_code=429, headers={"Retry-After": "7"})
-    httpx_mock.add_response(status_code=200)
+    httpx_mock.add_response(json={"ok": True})
+    assert send(client, fake).status_code == 200
+    assert fake.sleeps == [7.0]
 
-    assert get(client, clock).status_code == 200
-    assert clock.sleeps == [7.0]
 
-
-def test_retry_after_as_an_http_date_is_waited_until_that_date(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_retry_after_as_an_http_date_is_honoured(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
-    date = email.utils.formatdate(clock.wall + 42, usegmt=True)
-    httpx_mock.add_response(status_code=503, headers={"Retry-After": date})
-    httpx_mock.add_response(status_code=200)
+    stamped = httpx.Response(503, headers={"Retry-After": email.utils.formatdate(1_800_000_012, usegmt=True)})
+    assert http.retry_after_seconds(stamped, now=1_800_000_000) == 12.0
+    soon = email.utils.formatdate(time.time() + 6, usegmt=True)
+    httpx_mock.add_response(status_code=503, headers={"Retry-After": soon})
+    httpx_mock.add_response(json={"ok": True})
+    assert send(client, fake).status_code == 200
+    assert len(fake.sleeps) == 1 and 4.0 <= fake.sleeps[0] <= 6.0
 
-    assert get(client, clock).status_code == 200
-    assert clock.sleeps == [42.0]
 
-
-def test_a_retry_after_date_in_the_past_is_retried_at_once(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_a_retry_after_longer_than_the_budget_left_ends_the_retries_at_once(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
-    date = email.utils.formatdate(clock.wall - 600, usegmt=True)
-    httpx_mock.add_response(status_code=503, headers={"Retry-After": date})
-    httpx_mock.add_response(status_code=200)
-
-    assert get(client, clock).status_code == 200
-    assert clock.sleeps == [0.0]
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": str(int(http.RETRY_BUDGET) + 1)})
+    assert send(client, fake).status_code == 429
+    assert fake.sleeps == []
 
 
-def test_an_unreadable_retry_after_falls_back_to_the_backoff(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_retries_never_wait_past_the_runs_deadline(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
-    httpx_mock.add_response(status_code=503, headers={"Retry-After": "soon"})
-    httpx_mock.add_response(status_code=200)
-
-    assert get(client, clock).status_code == 200
-    (delay,) = clock.sleeps
-    assert 0.125 <= delay <= 0.25
+    outage(httpx_mock, fake, 1000.0)
+    assert send(client, fake, deadline=12.0).status_code == 502
+    assert 0 < fake.now <= 12.0
 
 
-def test_a_retry_after_longer_than_the_policy_allows_is_cut_to_its_cap(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_dropped_connections_and_timeouts_of_a_read_are_retried(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
-    httpx_mock.add_response(status_code=429, headers={"Retry-After": "9999"})
-    httpx_mock.add_response(status_code=200)
+    httpx_mock.add_exception(httpx.RemoteProtocolError("Server disconnected"))
+    httpx_mock.add_exception(httpx.ReadTimeout("timed out"))
+    httpx_mock.add_response(json={"ok": True})
+    assert send(client, fake).status_code == 200
+    assert len(fake.sleeps) == 2
 
-    assert get(client, clock).status_code == 200
-    assert clock.sleeps == [120.0]
 
-
-def test_a_403_with_an_exhausted_rate_limit_is_retried_when_the_limit_resets(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_a_failure_that_never_stops_raises_once_the_budget_is_spent(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
-    reset = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(clock.wall) + 5)}
-    httpx_mock.add_response(status_code=403, headers=reset)
-    httpx_mock.add_response(status_code=200)
-
-    assert get(client, clock).status_code == 200
-    assert clock.sleeps == [5.0]
+    httpx_mock.add_exception(httpx.RemoteProtocolError("Server disconnected"), is_reusable=True)
+    with pytest.raises(httpx.RemoteProtocolError):
+        send(client, fake)
+    assert fake.now <= http.RETRY_BUDGET
 
 
-@pytest.mark.parametrize("status", [400, 403, 404, 409, 422])
-def test_an_answer_that_is_not_a_fault_is_returned_at_once(
-    status: int, client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_a_create_is_not_resent_after_a_dropped_connection_it_may_have_been_acted_on(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
-    httpx_mock.add_response(status_code=status)
-
-    assert get(client, clock).status_code == status
-    assert clock.sleeps == []
-
-
-def test_a_fault_that_never_stops_is_returned_once_the_policys_attempts_are_spent(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
-) -> None:
-    httpx_mock.add_response(status_code=502, is_reusable=True)
-
-    response = get(client, clock, retry=RetryPolicy(attempts=3))
-
-    assert response.status_code == 502
-    assert len(httpx_mock.get_requests()) == 3
-    assert len(clock.sleeps) == 2
-
-
-def test_a_wait_that_would_cross_the_deadline_returns_the_answer_instead_of_sleeping(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
-) -> None:
-    httpx_mock.add_response(status_code=429, headers={"Retry-After": "5"})
-
-    response = get(client, clock, deadline=clock.mono + 4)
-
-    assert response.status_code == 429
-    assert clock.sleeps == []
-
-
-@pytest.mark.parametrize("attempt", [1, 2, 3, 6, 10])
-def test_the_backoff_doubles_per_attempt_up_to_its_cap_and_jitters_within_the_upper_half(
-    attempt: int,
-) -> None:
-    policy = RetryPolicy()
-    ceiling = min(16.0, 0.25 * 2 ** (attempt - 1))
-
-    delays = [policy.backoff(attempt) for _ in range(50)]
-
-    assert all(ceiling / 2 <= delay <= ceiling for delay in delays)
-
-
-# --- retrying broken connections ----------------------------------------------------------------------
-
-
-def test_a_request_that_never_reached_the_server_is_sent_again_even_if_not_idempotent(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
-) -> None:
-    httpx_mock.add_exception(httpx.ConnectError("connection refused"))
-    httpx_mock.add_response(status_code=201)
-
-    response = send(client, "POST", "/deployments", idempotent=False, sleep=clock.sleep)
-
-    assert response.status_code == 201
-    assert len(httpx_mock.get_requests()) == 2
-
-
-def test_a_non_idempotent_request_answered_503_is_sent_again_as_the_server_did_not_act_on_it(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
-) -> None:
-    httpx_mock.add_response(status_code=503)
-    httpx_mock.add_response(status_code=201)
-
-    response = send(client, "POST", "/deployments", idempotent=False, sleep=clock.sleep)
-
-    assert response.status_code == 201
-
-
-@pytest.mark.parametrize(
-    "broken",
-    [httpx.ReadTimeout("read timed out"), httpx.RemoteProtocolError("Server disconnected")],
-    ids=["read-timeout", "disconnected"],
-)
-def test_a_connection_broken_after_a_non_idempotent_request_was_sent_is_ambiguous_and_not_resent(
-    broken: httpx.TransportError, client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
-) -> None:
-    httpx_mock.add_exception(broken)
-
-    with pytest.raises(AmbiguousOutcome) as caught:
-        send(client, "POST", "/deployments", idempotent=False, sleep=clock.sleep)
-
-    assert caught.value.cause is broken
-    assert str(caught.value) == f"POST /deployments: {type(broken).__name__}: {broken}"
+    httpx_mock.add_exception(httpx.RemoteProtocolError("Server disconnected"))
+    with pytest.raises(http.AmbiguousOutcome):
+        send(client, fake, "POST", idempotent=False, retry=http.CREATE_RETRY)
     assert len(httpx_mock.get_requests()) == 1
-    assert clock.sleeps == []
 
 
-def test_a_connection_broken_during_an_idempotent_request_is_retried(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_a_create_is_resent_after_a_refused_connection_or_a_429_but_a_5xx_goes_back_to_the_caller(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
-    httpx_mock.add_exception(httpx.ReadError("connection reset by peer"))
-    httpx_mock.add_response(status_code=200)
-
-    assert get(client, clock).status_code == 200
-    assert len(clock.sleeps) == 1
-
-
-def test_a_transport_error_that_never_stops_is_raised_once_the_policys_attempts_are_spent(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
-) -> None:
-    httpx_mock.add_exception(httpx.ConnectError("connection refused"), is_reusable=True)
-
-    with pytest.raises(httpx.ConnectError):
-        get(client, clock, retry=RetryPolicy(attempts=3))
-
+    httpx_mock.add_exception(httpx.ConnectError("refused"))
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "1"})
+    httpx_mock.add_response(status_code=502)
+    answer = send(client, fake, "POST", idempotent=False, retry=http.CREATE_RETRY)
+    assert answer.status_code == 502
     assert len(httpx_mock.get_requests()) == 3
-    assert len(clock.sleeps) == 2
 
 
-def test_a_streamed_body_is_produced_afresh_for_every_attempt(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock
+def test_without_a_clock_the_module_seam_tells_time(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    httpx_mock.add_response(status_code=503, match_content=b"part-1;part-2")
-    httpx_mock.add_response(status_code=200, match_content=b"part-1;part-2")
-
-    def chunks() -> Iterator[bytes]:
-        yield b"part-1;"
-        yield b"part-2"
-
-    response = send(client, "PUT", "/files/abc", content=chunks, sleep=clock.sleep)
-
-    assert response.status_code == 200
+    monkeypatch.setattr(http, "default_sleep", fake.sleep)
+    monkeypatch.setattr(http, "default_clock", fake.clock)
+    outage(httpx_mock, fake, 30.0)
+    assert http.send(client, "GET", URL).status_code == 200
+    assert fake.now >= 30.0
 
 
-def test_a_retry_is_logged_with_the_path_but_never_the_query(
-    client: httpx.Client, clock: Clock, httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+def test_a_sleep_that_does_not_move_the_clock_still_spends_the_budget(
+    httpx_mock: HTTPXMock, client: httpx.Client
 ) -> None:
-    httpx_mock.add_response(status_code=503)
-    httpx_mock.add_response(status_code=200)
-    caplog.set_level(logging.INFO, logger="ci_deploy.http")
-
-    send(client, "GET", "/items?token=s3cr3t-query", sleep=clock.sleep)
-
-    (record,) = [r for r in caplog.records if r.name == "ci_deploy.http"]
-    assert record.getMessage().startswith("GET /items answered 503; retrying in ")
-    assert "s3cr3t-query" not in record.getMessage()
+    slept: list[float] = []
+    httpx_mock.add_response(status_code=503, is_reusable=True)
+    assert http.send(client, "GET", URL, sleep=slept.append).status_code == 503
+    assert http.RETRY_BUDGET - http.DEFAULT_RETRY.max_delay < sum(slept) <= http.RETRY_BUDGET

@@ -36,6 +36,8 @@ def test_there_are_workflows_to_lint() -> None:
     names = {path.relative_to(ROOT).as_posix() for path in WORKFLOWS}
     assert {
         ".github/workflows/ci.yml",
+        ".github/workflows/release.yml",
+        "examples/workflows/monorepo.yml",
         "examples/workflows/preview.yml",
         "examples/workflows/production.yml",
     } <= names
@@ -81,4 +83,4 @@ def test_the_runtime_lock_pins_every_runtime_dependency() -> None:
         for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
         if "==" in line
     }
-    assert {"httpx", "pydantic", "pyyaml", "blake3"} <= locked
+    assert {"httpx", "pydantic", "pyyaml", "blake3", "pynacl"} <= locked

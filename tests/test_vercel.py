@@ -14,6 +14,7 @@ from pytest_httpx import HTTPXMock
 from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import ArtifactError, InputError
 from ci_deploy.platforms.base import Deployment, DeployRequest, PlatformSettings
+from ci_deploy.platforms.vercel import SPEC as VERCEL
 from ci_deploy.platforms.vercel.adapter import Vercel
 
 API = "https://api.vercel.com"
@@ -137,7 +138,7 @@ def test_a_preview_built_output_sent_to_production_is_refused_before_any_call(tm
         },
     )
     with pytest.raises(ArtifactError, match="built for preview"):
-        make_vercel().check_limits(artifact, PRODUCTION)
+        VERCEL.check_limits(artifact, PRODUCTION.environment)
 
 
 def test_a_preview_domain_is_assigned_and_opened_with_the_deployments_sandbox_port(
@@ -253,4 +254,4 @@ def test_health_hints_carry_the_bypass_secret_and_the_served_by_header() -> None
 
 
 def test_slug_branch_follows_the_vercel_branch_alias_rule() -> None:
-    assert make_vercel().slug_branch("Feature/Big_Thing") == "feature-big-thing"
+    assert VERCEL.slug_branch("Feature/Big_Thing") == "feature-big-thing"

@@ -11,10 +11,10 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import PlatformError
+from ci_deploy.http import RETRY_BUDGET
 from ci_deploy.platforms.base import DeployRequest
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError
 from ci_deploy.platforms.vercel.deployments import (
-    CREATE_ATTEMPTS,
     create_body,
     create_query,
     create_with_uploads,
@@ -180,20 +180,23 @@ def test_a_429_on_create_waits_retry_after_and_retries(
     assert data["id"] == "dpl_4" and sleeps == [3.0]
 
 
-def test_endless_5xx_on_create_ends_with_vercels_own_error(
-    httpx_mock: HTTPXMock, api: VercelApi, entries: list[FileEntry]
+def test_endless_5xx_on_create_is_looked_up_before_each_resend_until_the_budget_is_spent(
+    httpx_mock: HTTPXMock, api: VercelApi, entries: list[FileEntry], sleeps: list[float]
 ) -> None:
     body = body_for(entries)
     failure = {"error": {"code": "internal_server_error", "message": "An unexpected error occurred"}}
-    for _ in range(CREATE_ATTEMPTS):
-        httpx_mock.add_response(method="POST", url=CREATE, status_code=500, json=failure)
-        httpx_mock.add_response(method="GET", url=LIST, json={"deployments": []})
+    httpx_mock.add_response(method="POST", url=CREATE, status_code=500, json=failure, is_reusable=True)
+    httpx_mock.add_response(method="GET", url=LIST, json={"deployments": []}, is_reusable=True)
     with pytest.raises(
         VercelApiError,
         match=r"^creating the Vercel deployment failed: An unexpected error occurred \(HTTP 500\)$",
     ) as caught:
         create_with_uploads(api, body, create_query(prebuilt=False), entries, NOW_MS)
     assert caught.value.exit_code == 1
+    creates = [r for r in httpx_mock.get_requests() if r.method == "POST"]
+    lookups = [r for r in httpx_mock.get_requests() if r.method == "GET"]
+    assert len(creates) == len(lookups) == len(sleeps) + 1 > 5
+    assert RETRY_BUDGET - 10 < sum(sleeps) <= RETRY_BUDGET
 
 
 def test_a_bad_request_on_create_is_not_retried(

@@ -18,10 +18,10 @@ from ci_deploy.errors import DeployFailed, DeployTimeout, InputError
 from ci_deploy.platforms.base import DeployRequest, EnvVar, PlatformSettings
 from ci_deploy.platforms.vercel.adapter import Vercel
 from ci_deploy.platforms.vercel.project import list_deployments
-from ci_deploy.sandbox import identities
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox import identities
+from ci_deploy_sandbox.runtime import Sandbox
 
-pytest.importorskip("ci_deploy.sandbox.vercel", reason="the sandbox's Vercel API is not in this tree")
+pytest.importorskip("ci_deploy_sandbox.vercel", reason="the sandbox's Vercel API is not in this tree")
 
 Get = Callable[..., httpx.Response]
 

@@ -16,10 +16,13 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ci_deploy import __version__
 from ci_deploy.config.inputs import add_cli_arguments, inputs_from_cli, read_action_inputs
+
+if TYPE_CHECKING:
+    from ci_deploy.config.event import Operation
 
 log = logging.getLogger("ci_deploy")
 
@@ -34,9 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ci-deploy {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     commands = parser.add_subparsers(dest="subcommand", required=True, metavar="COMMAND")
-
     commands.add_parser("action", help="run as the GitHub Action (reads INPUT_* variables)")
+    _add_deploy_commands(commands)
+    _add_project_commands(commands)
+    _add_tool_commands(commands)
+    from ci_deploy.connect.arguments import add_setup_commands
 
+    add_setup_commands(commands)
+    return parser
+
+
+def _add_deploy_commands(commands: Any) -> None:
+    """``deploy`` and its dry run ``plan``."""
     deploy = commands.add_parser("deploy", help=_DEPLOY_HELP, description=_DEPLOY_HELP)
     deploy.add_argument(
         "artifact_path", nargs="?", metavar="ARTIFACT", help="folder or archive (default: dist)"
@@ -57,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("artifact_path", nargs="?", metavar="ARTIFACT")
     add_cli_arguments(plan)
 
+
+def _add_project_commands(commands: Any) -> None:
+    """What else can be done to a project: cleanup, rollback, promote, domains."""
     cleanup = commands.add_parser("cleanup", help="delete a pull request's preview deployments")
     cleanup.add_argument("--pr", dest="pr_number", metavar="N", help="the pull request number")
     add_cli_arguments(cleanup, [n for n in _names() if n != "pr-number"])
@@ -76,6 +91,19 @@ def build_parser() -> argparse.ArgumentParser:
     domains.add_argument("domain_names", nargs="*", metavar="DOMAIN")
     add_cli_arguments(domains)
 
+
+def _add_tool_commands(commands: Any) -> None:
+    """Tools around deploys: the monorepo matrix and the local sandbox."""
+    matrix = commands.add_parser(
+        "matrix", help="print the GitHub Actions matrix of the monorepo sites a change affects"
+    )
+    matrix.add_argument(
+        "--config", default="ci-deploy.sites.yml", help="the sites file (default: %(default)s)"
+    )
+    changes = matrix.add_mutually_exclusive_group()
+    changes.add_argument("--changed-files", metavar="FILE", help="changed paths, one a line ('-': stdin)")
+    changes.add_argument("--all", dest="all_sites", action="store_true", help="every site, whatever changed")
+
     sandbox = commands.add_parser("sandbox", help="run the local Cloudflare Pages + Vercel + GitHub emulator")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
     sandbox.add_argument("--state-dir", help="folder that keeps state across restarts (default: temporary)")
@@ -85,7 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--set", dest="settings", action="append", default=[], metavar="KEY=VALUE", help="a behaviour setting"
     )
-    return parser
 
 
 def _names() -> list[str]:
@@ -100,27 +127,34 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     env = dict(os.environ if environ is None else environ)
     from ci_deploy import runner
 
-    logger = logging.getLogger("ci_deploy")
-    handler, propagate = _install_logging(args.verbose), logger.propagate
-    logger.propagate = False  # our handler speaks for the package; no second copy from the root
+    remove_logging = _install_logging(args.verbose)
     runner.use(runner.Runner(environ=env))
     try:
         return _main(args, env)
     finally:
         runner.use(None)
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+        remove_logging()
 
 
 def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
     if args.subcommand == "sandbox":
         return _run_sandbox(args)
+    if args.subcommand in ("connect", "init"):
+        from ci_deploy.connect.arguments import run_setup
+
+        return _guarded(lambda: run_setup(args, env), env)
+    if args.subcommand == "matrix":
+        from ci_deploy.commands.matrix import run_matrix
+
+        return _guarded(lambda: run_matrix(args.config, args.changed_files, args.all_sites, env), env)
     inputs = read_action_inputs(env) if args.subcommand == "action" else _cli_inputs(args)
     if args.subcommand == "deploy" and args.sandbox:
         return _deploy_into_sandbox(args, inputs, env)
-    from ci_deploy.commands.run import run
+    from ci_deploy.commands.dispatch import run
 
-    operation = f"domains-{args.action}" if args.subcommand == "domains" else None
+    operation: Operation | None = None
+    if args.subcommand == "domains":
+        operation = "domains-add" if args.action == "add" else "domains-status"
     return _guarded(lambda: run(inputs, env, operation=operation), env)
 
 
@@ -151,7 +185,7 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
     except CiDeployError as error:
         runner.error(redact(str(error)), title="ci-deploy")
         if error.details:
-            print(redact(error.details), file=sys.stderr)
+            print(runner.inert_lines(redact(error.details)), file=sys.stderr)
         return error.exit_code
     except httpx.HTTPError as error:  # retries exhausted: the network, not the input, failed
         runner.error(redact(f"network error: {_describe(error)}"), title="ci-deploy")
@@ -164,7 +198,7 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
         runner.error(redact(f"internal error: {type(error).__name__}: {error}"), title="ci-deploy")
         import traceback
 
-        print(redact(traceback.format_exc()), file=sys.stderr)
+        print(runner.inert_lines(redact(traceback.format_exc())), file=sys.stderr)
         return 1
 
 
@@ -180,7 +214,8 @@ def _describe(error: Exception) -> str:
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time, with every secret redacted."""
+    """Writes to whatever ``sys.stderr`` is at the time, with every secret redacted and no line
+    the runner could read as a workflow command (the runner parses stderr too)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -196,20 +231,35 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
     def format(self, record: logging.LogRecord) -> str:
         from ci_deploy.redaction import redact
+        from ci_deploy.runner import inert_lines
 
-        return redact(super().format(record))
+        return inert_lines(redact(super().format(record)))
 
 
-def _install_logging(verbose: bool) -> logging.Handler:
-    """Progress lines (INFO) to stderr for this run; the sandbox's own chatter only when verbose."""
+def _install_logging(verbose: bool) -> Callable[[], None]:
+    """Progress lines (INFO) to stderr for this run; the sandbox's own chatter (its package logs
+    under its own name) only when verbose, else its warnings. Returns what undoes it."""
     handler = _StderrHandler()
     handler.setLevel(logging.DEBUG if verbose else logging.INFO)
-    logger = logging.getLogger("ci_deploy")
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
-    if not verbose:
-        logging.getLogger("ci_deploy.sandbox").setLevel(logging.WARNING)
-    return handler
+    levels = {
+        "ci_deploy": logging.DEBUG if verbose else logging.INFO,
+        "ci_deploy_sandbox": logging.DEBUG if verbose else logging.WARNING,
+    }
+    saved = []
+    for name, level in levels.items():
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.level, logger.propagate))
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False  # our handler speaks for the package; no second copy from the root
+
+    def remove() -> None:
+        for logger, level, propagate in saved:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+    return remove
 
 
 def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], environ: dict[str, str]) -> int:
@@ -219,8 +269,13 @@ def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], envir
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
-    from ci_deploy.sandbox.faults import Fault
-    from ci_deploy.sandbox.runtime import Sandbox, parse_setting, run_foreground
+    try:
+        from ci_deploy_sandbox.faults import Fault
+        from ci_deploy_sandbox.runtime import Sandbox, parse_setting, run_foreground
+    except ModuleNotFoundError as error:
+        from ci_deploy.commands.sandbox_demo import sandbox_not_installed
+
+        return sandbox_not_installed("ci-deploy sandbox", error)
 
     try:
         settings = dict(parse_setting(item) for item in args.settings)

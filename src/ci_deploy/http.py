@@ -4,10 +4,13 @@ Every request ci-deploy makes (platform APIs, GitHub, health checks) goes throug
 here, so proxies (``HTTPS_PROXY``/``NO_PROXY``), ``SSL_CERT_FILE`` and the loopback mapping of
 ``*.localhost`` (RFC 6761; Python's resolver does not do it) behave the same everywhere.
 
-Retries are per request: each call to :func:`send` has its own budget, unlike a counter shared
-across a whole upload. A request that is not idempotent (creating a deployment) is retried only
-when the server provably did not act on it; when the outcome is unknown :class:`AmbiguousOutcome`
-is raised so the caller can look for what it created before trying again.
+Retries are per request and bounded by TIME, not by a count: each call to :func:`send` may spend
+:data:`RETRY_BUDGET` seconds (and never pass the run's deadline) riding out 429s, 5xx, 524s, resets
+and timeouts, so an outage of half a minute costs time, not the deploy. A request that is not
+idempotent is never resent after a dropped connection or a timeout (:class:`AmbiguousOutcome`
+is raised), and a create (a deployment, a comment: :data:`CREATE_RETRY`) is resent only after an
+answer proving it was not acted on (429): a 5xx goes back to the caller, which looks for what it
+may have created before sending again, with a :class:`Budget` of its own.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import ssl
 import time
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -33,27 +36,103 @@ log = logging.getLogger("ci_deploy.http")
 USER_AGENT = f"ci-deploy/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
+#: seconds one request may spend on retries, from its first attempt: a 30 s outage is ridden out
+RETRY_BUDGET = 90.0
+#: answers that may come and go: rate limits, gateway errors, Cloudflare's 52x
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+#: answers that say the request was NOT acted on: safe to resend even when it creates something
+NOT_ACTED_ON = frozenset({408, 425, 429})
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+#: how retries wait and tell time when the caller passes nothing; the seam for tests of whole
+#: runs (``ci-deploy action``), which replace both with a fake clock to ride out long outages
+default_sleep: Sleep = time.sleep
+default_clock: Clock = time.monotonic
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How one request is retried: attempts in all, exponential backoff with jitter, caps."""
+    """How one request is retried: for up to ``budget`` seconds (optionally at most ``attempts``
+    sends), with capped exponential backoff and jitter, on the answers in ``statuses``."""
 
-    attempts: int = 6
-    base_delay: float = 0.25
-    max_delay: float = 16.0
-    max_retry_after: float = 120.0
-    statuses: frozenset[int] = field(
-        default_factory=lambda: frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
-    )
+    budget: float = RETRY_BUDGET
+    attempts: int | None = None
+    base_delay: float = 0.5
+    max_delay: float = 10.0
+    statuses: frozenset[int] = TRANSIENT_STATUSES
 
     def backoff(self, attempt: int) -> float:
-        """Delay before retry number ``attempt`` (1-based): exponential, with half of it jittered."""
+        """Delay before retry number ``attempt`` (1-based): exponential up to ``max_delay``, with
+        half of it jittered so many clients hit by one outage do not come back in step."""
         ceiling = min(self.max_delay, self.base_delay * (2.0 ** (attempt - 1)))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
 DEFAULT_RETRY = RetryPolicy()
 NO_RETRY = RetryPolicy(attempts=1)
+#: for a request that creates something a second copy of which would be a duplicate: only the
+#: answers that prove it was not acted on are resent; a 5xx goes back to the caller to resolve
+CREATE_RETRY = RetryPolicy(statuses=NOT_ACTED_ON)
+
+
+class Budget:
+    """What one logical request may still spend on retries: started when made, spent when the
+    policy's ``budget`` (or ``attempts``) runs out or a wait would cross ``deadline`` (a value of
+    ``clock``; the run's overall bound). Elapsed time is the clock's but never less than the waits
+    already made, so a sleep that does not move the clock (a test's) still spends the budget."""
+
+    def __init__(
+        self,
+        policy: RetryPolicy = DEFAULT_RETRY,
+        *,
+        sleep: Sleep | None = None,
+        clock: Clock | None = None,
+        deadline: float | None = None,
+    ) -> None:
+        self.policy = policy
+        self._sleep = sleep or default_sleep
+        self._clock = clock or default_clock
+        self._deadline = deadline
+        self._started = self._clock()
+        self._waited = 0.0
+        self.retries = 0
+
+    @property
+    def elapsed(self) -> float:
+        return max(self._clock() - self._started, self._waited)
+
+    def next_delay(self, retry_after: float | None = None) -> float | None:
+        """The wait before the next attempt (backoff, or the server's ``retry_after`` when it asks
+        for longer), or None when that attempt would overrun the attempts, budget or deadline."""
+        self.retries += 1
+        delay = self.policy.backoff(self.retries)
+        if retry_after is not None:  # the server's wait, but no faster than backoff (not "0" in a loop)
+            delay = max(delay, retry_after)
+        if self.policy.attempts is not None and self.retries >= self.policy.attempts:
+            return None
+        elapsed = self.elapsed
+        if elapsed + delay > self.policy.budget:
+            return None
+        if self._deadline is not None and self._started + elapsed + delay > self._deadline:
+            return None
+        return delay
+
+    def pause(self, delay: float) -> None:
+        """Wait ``delay`` seconds, but never past the budget (a lookup's settle spends it too)."""
+        delay = max(0.0, min(delay, self.policy.budget - self.elapsed))
+        self._sleep(delay)
+        self._waited += delay
+
+    def wait(self, reason: str, retry_after: float | None = None) -> bool:
+        """Wait before the next attempt, logging ``reason``; False (no wait) when spent."""
+        delay = self.next_delay(retry_after)
+        if delay is None:
+            return False
+        log.info("%s; retrying in %.1fs", reason, delay)
+        self.pause(delay)
+        return True
 
 
 class AmbiguousOutcome(Exception):
@@ -105,20 +184,20 @@ def send(
     retry: RetryPolicy = DEFAULT_RETRY,
     idempotent: bool = True,
     content: Body | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Sleep | None = None,
+    clock: Clock | None = None,
     deadline: float | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
-    """Send one request, retrying faults with this request's own budget.
+    """Send one request, retrying faults within this request's own :class:`Budget`.
 
     ``content`` may be a callable returning a fresh iterable of chunks, so a streamed body can be
-    replayed on retry without holding it in memory. ``deadline`` (a ``time.monotonic()`` value)
-    stops retrying once a wait would cross it. Returns the last response, whatever its status:
-    interpreting it is the caller's job.
+    replayed on retry without holding it in memory. ``deadline`` (a value of ``clock``, default
+    ``time.monotonic()``) stops retrying once a wait would cross it. Returns the last response,
+    whatever its status: interpreting it is the caller's job.
     """
-    attempt = 0
+    budget = Budget(retry, sleep=sleep, clock=clock, deadline=deadline)
     while True:
-        attempt += 1
         body = content() if callable(content) else content
         try:
             response = client.request(method, url, content=body, **kwargs)
@@ -132,23 +211,15 @@ def send(
         else:
             if response.status_code not in retry.statuses and not is_rate_limited(response):
                 return response
-            wait = retry_after_seconds(response)
-            delay = min(wait, retry.max_retry_after) if wait is not None else retry.backoff(attempt)
-            if attempt >= retry.attempts or _past(deadline, delay):
+            delay = budget.next_delay(retry_after_seconds(response))
+            if delay is None:
                 return response
             response.close()
             log.info("%s %s answered %s; retrying in %.1fs", method, _path(url), response.status_code, delay)
-            sleep(delay)
+            budget.pause(delay)
             continue
-        delay = retry.backoff(attempt)
-        if attempt >= retry.attempts or _past(deadline, delay):
+        if not budget.wait(f"{method} {_path(url)} failed ({type(error).__name__})"):
             raise error
-        log.info("%s %s failed (%s); retrying in %.1fs", method, _path(url), type(error).__name__, delay)
-        sleep(delay)
-
-
-def _past(deadline: float | None, delay: float) -> bool:
-    return deadline is not None and time.monotonic() + delay > deadline
 
 
 def _path(url: str) -> str:

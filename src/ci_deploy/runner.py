@@ -9,6 +9,10 @@ that parse the files the way the runner (actions/runner) does:
 - workflow commands (``::add-mask::``, ``::group::``, ``::error title=…::``) escape ``%``, ``\\r``
   and ``\\n`` in data, and also ``:`` and ``,`` in properties, so a message can never start a
   command of its own on a new line;
+- no line we print to stdout or stderr that is not our own command can be read as one: the
+  runner takes any line starting (after blanks) with ``::`` or ``##[`` for a command, so such a
+  line from event text (a branch name, a commit message) gets its first character escaped
+  (``%3A:set-output…``), see :func:`inert_lines`;
 - ``GITHUB_STEP_SUMMARY`` is capped by GitHub at 1 MiB per step; we stay under it.
 
 Everything written passes through :func:`ci_deploy.redaction.redact`, except the mask command
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import uuid
 from collections.abc import Iterator, Mapping
@@ -56,6 +61,16 @@ def escape_data(value: str) -> str:
 def escape_property(value: str) -> str:
     """Escape a workflow command property value (``title=…``): data rules plus ``:`` and ``,``."""
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+_COMMAND_START = re.compile(r"^([^\S\n]*)(:(?=:)|#(?=#\[))", re.MULTILINE)
+
+
+def inert_lines(text: str) -> str:
+    """``text`` with no line the runner would parse as a workflow command (``::set-output``,
+    ``::add-mask::``, ``::stop-commands::``, ``##[set-output]``): a leading ``:`` or ``#`` of
+    such a line is percent-escaped, as the runner's own escaping would write it."""
+    return _COMMAND_START.sub(lambda m: m.group(1) + ("%3A" if m.group(2) == ":" else "%23"), text)
 
 
 def _valid_output_name(name: str) -> bool:
@@ -127,7 +142,7 @@ class Runner:
         if self.in_actions:
             self._command(f"::group::{escape_data(title)}")
         else:
-            self.err.write(redaction.redact(f"== {title}") + "\n")
+            self.err.write(inert_lines(redaction.redact(f"== {title}")) + "\n")
             self.err.flush()
         try:
             yield
@@ -139,7 +154,7 @@ class Runner:
         """An annotation shown on the run page (``::error title=…::message``)."""
         if not self.in_actions:
             prefix = f"{level}: {title}: " if title else f"{level}: "
-            self.err.write(redaction.redact(prefix + message) + "\n")
+            self.err.write(inert_lines(redaction.redact(prefix + message)) + "\n")
             self.err.flush()
             return
         props = f" title={escape_property(title)}" if title else ""

@@ -7,6 +7,8 @@ custom domains do not). Any other host is ``https://`` without a port. Never a h
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from ci_deploy.http import is_loopback_name
 
 
@@ -24,3 +26,9 @@ def site_url(host: str, like_url: str = "") -> str:
         return f"https://{name}"
     port = port or split_host(like_url)[1]
     return f"http://{name}:{port}" if port else f"http://{name}"
+
+
+def path_segment(value: str) -> str:
+    """``value`` as one API path segment: ``/``, ``?``, ``#``, ``%`` and ``..`` cannot reach
+    another endpoint, whatever an input or a platform answer held."""
+    return quote(value, safe="")

@@ -18,8 +18,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from ci_deploy.sandbox import identities
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox import identities
+from ci_deploy_sandbox.runtime import Sandbox
 
 pytestmark = pytest.mark.conformance
 

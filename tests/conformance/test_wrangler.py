@@ -19,9 +19,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from ci_deploy.sandbox.app import SERVED_BY_HEADER
-from ci_deploy.sandbox.cloudflare_auth import ACCOUNT_SCOPED_TOKEN, MULTI_ACCOUNT_TOKEN
-from ci_deploy.sandbox.runtime import Sandbox
+from ci_deploy_sandbox.app import SERVED_BY_HEADER
+from ci_deploy_sandbox.cloudflare_auth import ACCOUNT_SCOPED_TOKEN, MULTI_ACCOUNT_TOKEN
+from ci_deploy_sandbox.runtime import Sandbox
 
 pytestmark = pytest.mark.conformance
 

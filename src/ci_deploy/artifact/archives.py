@@ -4,17 +4,24 @@ An archive is untrusted input (it may come from a fork's build). Every member is
 a byte is written: no absolute paths, no ``..``, no device files or FIFOs, links only to places
 inside the extraction root, and nothing written *through* a link. Sizes are counted while the
 bytes stream (declared sizes can lie), so the total, the file count and the compression ratio
-(zip bombs) are bounded. Each refusal is an :class:`ArtifactError` naming the member.
+(zip bombs) are bounded — the ratio over the whole archive too, so many small members that each stay under the
+per-member bomb check still cannot add up to one. A zip's declared sizes are checked against the
+same bounds before a byte is written. A truncated, corrupt or unsupported archive (a compression
+method we cannot read) is an :class:`ArtifactError` too. Each refusal names the member, or the
+archive when no member is at fault.
 """
 
 from __future__ import annotations
 
+import gzip
+import lzma
 import os
 import posixpath
 import shutil
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +31,8 @@ from ci_deploy.errors import ArtifactError
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 _CHUNK = 1024 * 1024
+#: what reading a truncated, corrupt or unsupported archive raises besides the modules' own errors
+_BROKEN = (EOFError, zlib.error, gzip.BadGzipFile, lzma.LZMAError, NotImplementedError)
 
 
 @dataclass(frozen=True)
@@ -133,16 +142,41 @@ def _zip_mode(info: zipfile.ZipInfo) -> int:
     return (info.external_attr >> 16) & 0xFFFF if info.create_system == 3 else 0
 
 
+def _broken(label: str, kind: str, exc: BaseException) -> ArtifactError:
+    reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+    return ArtifactError(
+        f"archive {label} is not a valid {kind} (truncated, corrupt or compressed in a way we cannot "
+        f"read): {reason}",
+        input_name="artifact",
+    )
+
+
+def _check_declared(budget: _Budget, infos: list[zipfile.ZipInfo], packed: int) -> None:
+    """Refuse a zip whose central directory already declares too much (streaming re-checks it,
+    as declared sizes can lie)."""
+    files = [info for info in infos if not info.is_dir()]
+    limits, running = budget.limits, 0
+    for info in files:
+        running += info.file_size
+        if running > limits.max_total_bytes:
+            why = f"takes the archive over {limits.max_total_bytes} bytes unpacked (as declared)"
+            raise budget.refuse(info.filename, why)
+    if running > limits.ratio_min_bytes and running / packed > limits.max_ratio:
+        largest = max(files, key=lambda info: info.file_size).filename
+        raise budget.refuse(largest, f"expands the archive {running / packed:.0f}:1 (a bomb?)")
+
+
 def extract_zip(archive: Path, root: Path, label: str, limits: ExtractLimits) -> None:
-    budget = _Budget(label, limits)
+    packed = max(archive.stat().st_size, 1)
+    budget = _Budget(label, limits, packed_bytes=packed)
     try:
         with zipfile.ZipFile(archive) as bundle:
-            for info in bundle.infolist():
+            infos = bundle.infolist()
+            _check_declared(budget, infos, packed)
+            for info in infos:
                 _extract_zip_member(budget, bundle, info, root)
-    except zipfile.BadZipFile as exc:
-        raise ArtifactError(
-            f"archive {label} is not a valid zip file: {exc}", input_name="artifact"
-        ) from None
+    except (zipfile.BadZipFile, *_BROKEN) as exc:
+        raise _broken(label, "zip file", exc) from None
 
 
 def _extract_zip_member(budget: _Budget, bundle: zipfile.ZipFile, info: zipfile.ZipInfo, root: Path) -> None:
@@ -176,10 +210,8 @@ def extract_tar(archive: Path, root: Path, label: str, limits: ExtractLimits) ->
         with tarfile.open(archive, "r:*") as bundle:
             for info in _members(bundle):
                 _extract_tar_member(budget, bundle, info, root)
-    except tarfile.TarError as exc:
-        raise ArtifactError(
-            f"archive {label} is not a valid tar file: {exc}", input_name="artifact"
-        ) from None
+    except (tarfile.TarError, *_BROKEN) as exc:
+        raise _broken(label, "tar file", exc) from None
 
 
 def _members(bundle: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
@@ -211,7 +243,10 @@ def _extract_tar_member(budget: _Budget, bundle: tarfile.TarFile, info: tarfile.
 
 def _copy_hardlink(budget: _Budget, root: Path, member: str, relative: str, link_name: str) -> None:
     """A hard link becomes a copy of an earlier regular member (never of a file outside)."""
-    origin_relative = _safe_relative(budget, link_name)
+    try:
+        origin_relative = _safe_relative(budget, link_name)
+    except ArtifactError:
+        raise budget.refuse(member, f"is a hard link to '{link_name}', outside the archive") from None
     origin = root / origin_relative
     real_root = os.path.realpath(root)
     inside = os.path.realpath(origin).startswith(real_root + os.sep)

@@ -1,176 +1,186 @@
-"""The deploy, top to bottom: limits -> env -> connect -> env vars -> deploy -> domains -> health
--> rollback, with GitHub told at the start and the end.
+"""``deploy``: carry out a :class:`~ci_deploy.plan.model.DeployPlan`, in the order that leaves
+nothing half-done: read-only checks first, then env vars, one deployment, the GitHub deployment,
+aliases, domains and the health gate (with its rollback policy).
 
-Data flows one way. Nothing here asks which platform it talks to: everything platform-specific
-sits behind :class:`~ci_deploy.platforms.base.Platform`. The :class:`Outcome` is filled in as the
-run goes, so the outputs, comment and summary say what really happened even when a step fails.
+It follows the plan and decides nothing the plan already settled. Raises a CiDeployError on
+failure, after recording what happened in the outcome, the PR comment and the GitHub deployment.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 from ci_deploy import runner
-from ci_deploy.artifact import Artifact
+from ci_deploy.commands.domains import warn_unfinished
+from ci_deploy.commands.health_gate import SKIPPED, HealthFailure, HealthOutcome, check_live
 from ci_deploy.commands.session import Session
-from ci_deploy.config.envvars import EnvPlan, missing_required
-from ci_deploy.errors import CiDeployError, HealthCheckFailed
+from ci_deploy.config.envvars import missing_required
+from ci_deploy.errors import CiDeployError, InputError, PlatformError
 from ci_deploy.github.deployments import DeploymentSpec
 from ci_deploy.github.publisher import GitHubPublisher
-from ci_deploy.health.spec import HealthOutcome, run_health_checks
-from ci_deploy.platforms.base import Deployment, DeployRequest
+from ci_deploy.observe.hooks import announce, record_perf, track_release
+from ci_deploy.plan.model import DeployPlan
+from ci_deploy.platforms.base import Deployment, PreflightFacts
 from ci_deploy.report.outcome import Outcome, live_url
 from ci_deploy.report.render import State
 
 log = logging.getLogger("ci_deploy.commands.deploy")
 
 
-def deploy(session: Session, outcome: Outcome) -> HealthOutcome:
-    """Deploy the artifact for ``session.target``. Raises a CiDeployError on failure, after
-    recording what happened in ``outcome``, the PR comment and the GitHub deployment."""
-    outcome.environment = session.target.environment
+def deploy(session: Session, plan: DeployPlan, outcome: Outcome) -> HealthOutcome:
+    """Deploy as planned; returns the health gate's result."""
     platform = session.platform
-    with session.artifact() as artifact:
-        request = session.deploy_request()
-        platform.check_limits(artifact, request)
-        env_plan = session.env_plan(artifact)
-        session.preview_host()  # an unresolvable template fails here, before anything changes
-        with runner.group(f"Connect to {platform.name}"):
-            platform.connect()
-            if missing_required(env_plan, set()):  # only then is the project's own list worth a call
-                session.require_env(env_plan, platform.existing_env_names(request.environment))
-        publisher = session.publisher()
-        publisher.comment(session.facts(outcome, "deploying"))
-        try:
-            health = _deploy(session, artifact, request, env_plan, outcome, publisher)
-            ready = outcome.deployment is not None and outcome.deployment.state == "ready"
-            publisher.comment(session.facts(outcome, "ready", health=health.facts()))
-            publisher.finish_deployment(ok=True, url=outcome.url, done=ready)
-            return health
-        except CiDeployError as error:
-            if publisher.deployment is None:
-                publisher.start_deployment(_github_spec(session, request, outcome.deployment))
-            state: State = "rolled-back" if outcome.rolled_back_to else "failed"
-            health_facts = error.health.facts() if isinstance(error, HealthFailure) else None
-            publisher.comment(
-                session.facts(outcome, state, health=health_facts, error=str(error), hint=error.details)
-            )
-            publisher.finish_deployment(ok=False, url=outcome.url, description=str(error))
-            raise
-        finally:
-            outcome.comment_id = publisher.comment_id
-            outcome.github_deployment_id = publisher.deployment_id
+    platform.prepare(plan.artifact, plan.request)
+    with runner.group(f"Connect to {platform.name}"):
+        # Read first: every check that can fail on input passes before the first write (the
+        # project a deploy may create included), so exit 2 always means nothing was changed.
+        platform.connect(read_only=True)
+        _require_env(session, plan)
+        platform.preflight(PreflightFacts(plan.artifact, plan.request, plan.preview_host))
+        platform.connect()
+    publisher = session.publisher(plan.github)
+    publisher.comment(session.facts(outcome, "deploying"))
+    try:
+        health = _deploy(session, plan, outcome, publisher)
+        ready = outcome.deployment is not None and outcome.deployment.state == "ready"
+        publisher.comment(session.facts(outcome, "ready", health=health.facts()))
+        publisher.finish_deployment(ok=True, url=outcome.url, done=ready)
+        announce(session.settings, session.facts(outcome, "ready"))
+        return health
+    except CiDeployError as error:
+        if publisher.deployment is None:
+            publisher.start_deployment(_github_spec(plan, outcome.deployment))
+        state: State = "rolled-back" if outcome.rolled_back_to else "failed"
+        health_facts = error.health.facts() if isinstance(error, HealthFailure) else None
+        facts = session.facts(outcome, state, health=health_facts, error=str(error), hint=error.details)
+        publisher.comment(facts)
+        publisher.finish_deployment(ok=False, url=outcome.url, description=str(error))
+        announce(session.settings, facts)
+        raise
+    finally:
+        outcome.record_github(publisher.comment_id, publisher.deployment_id)
 
 
-class HealthFailure(HealthCheckFailed):
-    """A failed health check, carrying the result for the report."""
-
-    def __init__(self, message: str, health: HealthOutcome, details: str = "") -> None:
-        super().__init__(message, details=details)
-        self.health = health
+def _require_env(session: Session, plan: DeployPlan) -> None:
+    """Fail before anything is uploaded when a required env var has no value anywhere (the
+    project's own list is read only when the plan alone leaves a name missing)."""
+    env = plan.env
+    if not missing_required(env.required, env.variables, set()):
+        return
+    existing = session.platform.existing_env_names(plan.request.environment)
+    missing = missing_required(env.required, env.variables, existing)
+    if missing:
+        raise InputError(
+            f"required environment variables have no value: {', '.join(missing)}; add them to "
+            f"'env' (e.g. NAME: ${{NAME}} with the secret in the step's env), set them on the "
+            f"project, or set env-required: none",
+            input_name="env-required",
+        )
 
 
 def _deploy(
-    session: Session,
-    artifact: Artifact,
-    request: DeployRequest,
-    env_plan: EnvPlan,
-    outcome: Outcome,
-    publisher: GitHubPublisher,
+    session: Session, plan: DeployPlan, outcome: Outcome, publisher: GitHubPublisher
 ) -> HealthOutcome:
     platform = session.platform
-    previous = platform.live_production() if _may_roll_back(session, request) else None
-    if env_plan.variables:
+    previous = platform.live_production() if plan.reads_live_production else None
+    if plan.env.variables:
         with runner.group("Environment variables"):
-            platform.set_env_vars(env_plan.variables, request.environment)
-            outcome.env_names = sorted(v.name for v in env_plan.variables)
-    with runner.group(f"Deploy {artifact.label} ({len(artifact.files)} files)"):
-        deployment = platform.deploy(artifact, request)
-    outcome.deployment = deployment
-    outcome.deployed = True
-    if deployment.environment != request.environment:
-        # Vercel makes a project's first deployment production whatever was asked.
+            platform.set_env_vars(list(plan.env.variables), plan.request.environment)
+            outcome.record_env_names(plan.env.names)
+    with runner.group(f"Deploy {plan.artifact.label} ({len(plan.artifact.files)} files)"):
+        deployment = platform.deploy(plan.artifact, plan.request)
+    outcome.record_deployment(deployment)
+    if deployment.environment != plan.request.environment:
         runner.warning(
-            f"asked for a {request.environment} deployment; the platform made it {deployment.environment} "
-            "(a project's first deployment goes to production)",
+            f"asked for a {plan.request.environment} deployment; the platform made it "
+            f"{deployment.environment} (a project's first deployment goes to production)",
             title="ci-deploy",
         )
-        outcome.environment = deployment.environment
     # Recorded now, with the platform's id in the payload: cleanup finds previews by it.
-    publisher.start_deployment(_github_spec(session, request, deployment))
-    outcome.alias_url = deployment.alias_url
-    host = session.preview_host()
-    if host:
-        outcome.alias_url = platform.assign_preview_domain(deployment, host)
-    if request.environment == "production" and session.settings.domains:
-        with runner.group("Custom domains"):
-            outcome.domains = platform.attach_domains(
-                session.settings.domains, wait_seconds=session.settings.timeout
+    publisher.start_deployment(_github_spec(plan, deployment))
+    if plan.preview_host:
+        with _after(deployment, f"the preview domain {plan.preview_host} could not be attached"):
+            outcome.record_alias(platform.assign_preview_domain(deployment, plan.preview_host))
+    if plan.domains:
+        with runner.group("Custom domains"), _after(deployment, "its custom domains could not be attached"):
+            outcome.record_domains(
+                platform.attach_domains(list(plan.domains), wait_seconds=plan.domains_wait)
             )
-    outcome.url = live_url(outcome, outcome.alias_url if host else "")
+        warn_unfinished(outcome.domains)
+    outcome.record_url(live_url(outcome, outcome.alias_url if plan.preview_host else ""))
     if deployment.state != "ready":
         # Aliases move only once it is ready: the one URL that surely shows this deployment.
-        outcome.url = deployment.url
+        outcome.record_url(deployment.url)
         log.info("Not waiting for the deployment (wait: false); health checks skipped")
-        return HealthOutcome(None)
-    if not session.settings.health_check:
-        return HealthOutcome(None)
-    with runner.group("Health checks"):
-        health = run_health_checks(session, platform, deployment, outcome.url)
-    outcome.health = "skipped" if health.result is None else ("passed" if health.passed else "failed")
-    if not health.passed:
-        _on_health_failure(session, deployment, previous, health, outcome)
+        return SKIPPED
+    health = SKIPPED
+    if plan.health is not None:
+        with runner.group("Health checks"):
+            health = check_live(plan.health, platform, deployment, outcome.url)
+        outcome.record_health(health.verdict)
+        record_perf(plan.health, health.result, platform, deployment, previous, outcome)
+        if not health.passed:
+            _on_failure(
+                session, plan, deployment, previous, health, outcome, f"health check failed: {health.reason}"
+            )
+    watch_failure = track_release(session.settings, plan.observe, deployment, outcome)
+    if watch_failure:
+        _on_failure(session, plan, deployment, previous, health, outcome, watch_failure)
     return health
 
 
-def _may_roll_back(session: Session, request: DeployRequest) -> bool:
-    """Whether this run could roll back: only then is the live production deployment read
-    (before the new one replaces it)."""
-    settings = session.settings
-    return (
-        request.environment == "production"
-        and settings.wait
-        and bool(settings.health_check)
-        and settings.on_health_failure == "rollback"
-    )
+@contextlib.contextmanager
+def _after(deployment: Deployment, what: str) -> Iterator[None]:
+    """A failure once the deployment exists is exit 1, and says what was already created."""
+    try:
+        yield
+    except CiDeployError as error:
+        live = "is live" if deployment.state == "ready" else "is building"
+        raise PlatformError(
+            f"deployment {deployment.id} was created and {live} at {deployment.url}; {what}: {error.message}",
+            details=error.details,
+        ) from error
 
 
-def _on_health_failure(
+def _on_failure(
     session: Session,
+    plan: DeployPlan,
     deployment: Deployment,
     previous: Deployment | None,
     health: HealthOutcome,
     outcome: Outcome,
+    message: str,
 ) -> None:
-    """``warn`` warns; ``fail`` fails; ``rollback`` on production restores the deployment that was
+    """The ``on-health-failure`` policy, for a failed health check or error watch (``message``):
+    ``warn`` warns; ``fail`` fails; ``rollback`` on production restores the deployment that was
     live before this run, checks it answers healthy, then fails. Previews are never rolled back."""
-    policy = session.settings.on_health_failure
-    message = f"health check failed: {health.reason}"
-    if policy == "warn":
+    if plan.on_health_failure == "warn":
         runner.warning(f"{message} (on-health-failure: warn, so the step passes)", title="ci-deploy")
         return
-    if policy == "rollback" and deployment.environment == "production":
+    if plan.on_health_failure == "rollback" and deployment.environment == "production":
         if previous is None or previous.id == deployment.id:
             raise HealthFailure(f"{message}; no earlier production deployment to roll back to", health)
         with runner.group(f"Roll back to {previous.id}"):
             restored = session.platform.rollback(previous.id)
-            outcome.rolled_back_to = restored.id
-            recheck = run_health_checks(session, session.platform, restored, outcome.url)
+            outcome.record_rollback(restored.id)
+            recheck = check_live(plan.health, session.platform, restored, outcome.url)
         verdict = "it answers healthy" if recheck.passed else f"it is not healthy either: {recheck.reason}"
         raise HealthFailure(f"{message}; rolled back to {restored.id}, and {verdict}", health)
     raise HealthFailure(message, health)
 
 
-def _github_spec(session: Session, request: DeployRequest, deployment: Deployment | None) -> DeploymentSpec:
-    production = request.environment == "production"
+def _github_spec(plan: DeployPlan, deployment: Deployment | None) -> DeploymentSpec:
+    request = plan.request
     return DeploymentSpec(
         platform_ids=(deployment.id,) if deployment else (),
         sha=request.commit_sha,
-        environment=session.settings.github_environment_for(request.environment),
-        production=production,
-        platform=session.settings.platform,
-        project=session.settings.project,
+        environment=plan.github.environment_name,
+        production=request.environment == "production",
+        platform=plan.platform,
+        project=plan.project,
         branch=request.branch,
         pr_number=request.pr_number,
-        run_key=session.run_key,
+        run_key=request.run_key,
     )

@@ -1,6 +1,11 @@
 """``ci-deploy deploy --sandbox``: the README demo. Starts a sandbox in this process, deploys
 into it with the same pipeline a real deploy uses, prints the live URL as the last stdout line,
-and keeps serving until Ctrl-C (or exits at once with ``--no-serve``)."""
+and keeps serving until Ctrl-C (or exits at once with ``--no-serve``).
+
+The sandbox is its own distribution (``ci-deploy-sandbox``, in the checkout's sandbox/), absent
+from the runtime wheel and image; the two sandbox commands import it lazily and, when it is not
+installed, say how to get it (:func:`sandbox_not_installed`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,21 @@ import threading
 from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
+
+SANDBOX_PACKAGE = "ci_deploy_sandbox"
+
+
+def sandbox_not_installed(command: str, error: ModuleNotFoundError) -> int:
+    """One line saying how to install the sandbox, exit code 2. ``error`` is re-raised unless it
+    is the sandbox package itself that is missing (a broken install is not a missing one)."""
+    if error.name != SANDBOX_PACKAGE:
+        raise error
+    print(
+        f"{command}: the sandbox is a separate package; install it with: pip install ./sandbox "
+        "(from a ci-deploy checkout), or run scripts/demo",
+        file=sys.stderr,
+    )
+    return 2
 
 
 def demo_site() -> Path:
@@ -35,8 +55,11 @@ def deploy_into_sandbox(
     serve: bool,
     guard: Callable[[Callable[[], int], Mapping[str, str]], int],
 ) -> int:
-    from ci_deploy.commands.run import run
-    from ci_deploy.sandbox.runtime import Sandbox
+    try:
+        from ci_deploy_sandbox.runtime import Sandbox
+    except ModuleNotFoundError as error:
+        return sandbox_not_installed("ci-deploy deploy --sandbox", error)
+    from ci_deploy.commands.dispatch import run
 
     sandbox = Sandbox(state_dir).start()
     # A local run: no GitHub event, no workflow token, nothing from an outer Actions job; the

@@ -1,8 +1,8 @@
-"""One run's settings, context and target, and what is built from them on demand.
+"""One run's settings, context and target, and the resources opened for it on demand.
 
-The pipeline and the operations (cleanup, rollback, promote, domains) ask the session for the
-platform adapter, the GitHub publisher, the artifact and the deploy request, so each of those is
-made in exactly one place and closed once.
+The commands ask the session for the platform adapter, the GitHub client and publisher, and the
+artifact, so each is made in exactly one place and closed once. Decisions are not made here:
+they are in the plan (:mod:`ci_deploy.plan`).
 """
 
 from __future__ import annotations
@@ -12,19 +12,17 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from ci_deploy.artifact import Artifact, open_artifact
 from ci_deploy.config.context import RunContext
-from ci_deploy.config.envvars import EnvPlan, build_env_plan, missing_required
 from ci_deploy.config.event import Target
 from ci_deploy.config.settings import Settings
-from ci_deploy.config.templates import render_template
 from ci_deploy.errors import InputError
 from ci_deploy.github.client import GitHubClient
 from ci_deploy.github.publisher import GitHubPublisher
+from ci_deploy.plan.model import GitHubPlan
 from ci_deploy.platforms import open_platform
-from ci_deploy.platforms.base import DeployRequest, Platform, PlatformSettings
+from ci_deploy.platforms.base import Platform, PlatformSettings
 from ci_deploy.report.outcome import Outcome
 from ci_deploy.report.render import HealthFacts, ReportFacts, State
 
@@ -59,40 +57,7 @@ class Session:
             )
         return self._platform
 
-    def deploy_request(self) -> DeployRequest:
-        t = self.target
-        return DeployRequest(
-            environment=t.environment,
-            branch=t.branch,
-            commit_sha=t.sha,
-            commit_message=t.commit_message,
-            pr_number=t.pr_number,
-            run_key=self.run_key,
-            repository=self.ctx.repository or None,
-            remote_url=self.ctx.repository_url or None,
-            run_url=self.ctx.run_url or None,
-            wait=self.settings.wait,
-        )
-
-    def render(self, template: str, input_name: str) -> str:
-        """A template input with ``{{pr}}``, ``{{branch}}`` (the platform's slug), ``{{sha}}``…"""
-        return render_template(
-            template,
-            input_name=input_name,
-            pr=self.target.pr_number,
-            branch_slug=self.platform.slug_branch(self.target.branch) if self.target.branch else None,
-            sha=self.target.sha,
-            project=self.settings.project,
-        )
-
-    def preview_host(self) -> str:
-        """The rendered ``preview-domain`` for a preview, "" on production or when unset."""
-        template = self.settings.preview_domain
-        if not template or self.target.environment == "production":
-            return ""
-        return self.render(template, "preview-domain").lower()
-
-    # -- artifact and env ----------------------------------------------------------------------
+    # -- artifact ----------------------------------------------------------------------
     @contextlib.contextmanager
     def artifact(self) -> Iterator[Artifact]:
         s = self.settings
@@ -117,20 +82,6 @@ class Session:
             )
         return download_run_artifact(client, self.ctx.run_id, name, dest)
 
-    def env_plan(self, artifact: Artifact) -> EnvPlan:
-        return build_env_plan(self.settings, self.environ, artifact)
-
-    def require_env(self, plan: EnvPlan, existing: set[str]) -> None:
-        """Fail before anything is uploaded when a required env var has no value anywhere."""
-        missing = missing_required(plan, existing | {v.name for v in plan.variables})
-        if missing:
-            raise InputError(
-                f"required environment variables have no value: {', '.join(missing)}; add them to "
-                f"'env' (e.g. NAME: ${{NAME}} with the secret in the step's env), set them on the "
-                f"project, or set env-required: none",
-                input_name="env-required",
-            )
-
     # -- GitHub ------------------------------------------------------------------------------------
     def github(self) -> GitHubClient | None:
         """A client for this repository, or None when there is no token or repository."""
@@ -138,15 +89,14 @@ class Session:
             self._github = GitHubClient(self.ctx.api_url, self.settings.github_token, self.ctx.repository)
         return self._github
 
-    def publisher(self) -> GitHubPublisher:
-        s = self.settings
+    def publisher(self, plan: GitHubPlan) -> GitHubPublisher:
         return GitHubPublisher(
             self.github(),
             pr_number=self.target.pr_number,
             sha=self.target.sha,
-            comment_key=s.comment_key,
-            comment=s.comment,
-            deployment=s.github_deployment,
+            comment_key=plan.comment_key,
+            comment=plan.comment,
+            deployment=plan.deployment,
             log_url=self.ctx.run_url,
         )
 
@@ -183,6 +133,8 @@ class Session:
             run_url=self.ctx.run_url,
             rolled_back_to=outcome.rolled_back_to,
             notes=notes,
+            sentry=outcome.sentry,
+            perf=outcome.perf,
         )
 
     def close(self) -> None:
@@ -190,6 +142,3 @@ class Session:
             self._platform.close()
         if self._github is not None:
             self._github.close()
-
-
-Environment = Literal["preview", "production"]

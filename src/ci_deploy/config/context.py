@@ -90,6 +90,8 @@ def load_event(ctx: RunContext) -> dict[str, Any]:
         raise InputError(f"GITHUB_EVENT_PATH points to a missing file: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"GITHUB_EVENT_PATH cannot be read ({path}): {exc}") from None
+    except RecursionError:
+        raise InputError(f"GITHUB_EVENT_PATH holds JSON nested too deeply ({path})") from None
     except json.JSONDecodeError as exc:
         where = f"{exc.msg} at line {exc.lineno}"
         raise InputError(f"GITHUB_EVENT_PATH is not valid JSON ({path}): {where}") from None

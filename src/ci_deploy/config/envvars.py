@@ -1,4 +1,4 @@
-"""Env vars for the deployed app: the ``env`` and ``env-file`` inputs, and the required names.
+"""Env vars for the deployed app: the ``env`` and ``env-file`` inputs, parsed with the settings.
 
 Values are kept exactly as written: YAML is loaded with no implicit typing, so ``true``, ``08``
 and ``1e3`` stay strings. A value that is exactly ``${NAME}`` is read from the step's env var
@@ -11,34 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ci_deploy import runner
-from ci_deploy.artifact import Artifact
-from ci_deploy.config.env_required import auto_required
-from ci_deploy.config.settings import Settings
 from ci_deploy.errors import InputError
 from ci_deploy.platforms.base import EnvVar
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _REFERENCE = re.compile(r"\$\{([^}]*)\}")
 _DOTENV_LINE = re.compile(r"(?:export\s+)?([^=\s]+)\s*=\s*(.*)")
-
-
-@dataclass(frozen=True)
-class EnvPlan:
-    """The variables to set (in name order) and the names that must have a value somewhere."""
-
-    variables: list[EnvVar]
-    required: frozenset[str]
-
-    @property
-    def names(self) -> list[str]:
-        return [variable.name for variable in self.variables]
 
 
 class _StringLoader(yaml.SafeLoader):
@@ -51,6 +35,10 @@ _StringLoader.yaml_implicit_resolvers = {}
 def _mapping_without_duplicates(loader: _StringLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key is a list or map; keys must be variable names", key_node.start_mark
+            )
         key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -65,6 +53,8 @@ def parse_env_yaml(text: str, *, input_name: str) -> dict[str, str]:
     """A YAML mapping of names to scalar values; lists, maps and invalid names are refused."""
     try:
         data = yaml.load(text, Loader=_StringLoader)  # a SafeLoader subclass
+    except RecursionError:
+        raise InputError("nested too deeply; expected NAME: value lines", input_name=input_name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -168,40 +158,34 @@ def resolve_value(
     return EnvVar(name=name, value=unescaped.replace("\0", "${"), secret=False)
 
 
-def _required(settings: Settings, artifact: Artifact | None) -> frozenset[str]:
-    if settings.env_required == "none":
-        return frozenset()
-    if settings.env_required == "auto":
-        return auto_required(Path(settings.working_directory), artifact)
-    return frozenset(settings.env_required)
-
-
-def build_env_plan(
-    settings: Settings,
+def read_env_inputs(
+    env: str | None,
+    env_file: str | None,
+    working_directory: Path,
     environ: Mapping[str, str],
-    artifact: Artifact | None,
     *,
     mask: Callable[[str], None] | None = None,
-) -> EnvPlan:
-    """Read ``env-file`` then ``env`` (``env`` wins), resolve ``${NAME}``, list required names."""
-    mask = mask or runner.mask
+) -> tuple[EnvVar, ...]:
+    """Read ``env-file`` then ``env`` (``env`` wins) and resolve ``${NAME}``, in name order."""
     sources: list[tuple[str, dict[str, str]]] = []
-    if settings.env_file:
-        file_path = Path(settings.env_file)
+    if env_file:
+        file_path = Path(env_file)
         if not file_path.is_absolute():
-            file_path = Path(settings.working_directory) / file_path
+            file_path = working_directory / file_path
         sources.append(("env-file", read_env_file(file_path)))
-    if settings.env:
-        sources.append(("env", parse_env_yaml(settings.env, input_name="env")))
+    if env:
+        sources.append(("env", parse_env_yaml(env, input_name="env")))
     resolved: dict[str, EnvVar] = {}
     for input_name, values in sources:
         for name, value in values.items():
-            resolved[name] = resolve_value(name, value, environ, input_name=input_name, mask=mask)
-    variables = [resolved[name] for name in sorted(resolved)]
-    return EnvPlan(variables=variables, required=_required(settings, artifact))
+            resolved[name] = resolve_value(
+                name, value, environ, input_name=input_name, mask=mask or runner.mask
+            )
+    return tuple(resolved[name] for name in sorted(resolved))
 
 
-def missing_required(plan: EnvPlan, existing_names: set[str]) -> list[str]:
-    """Required names with no value in the plan nor already on the project, sorted."""
-    given = set(plan.names) | existing_names
-    return sorted(plan.required - given)
+def missing_required(
+    required: frozenset[str], variables: tuple[EnvVar, ...], existing: set[str]
+) -> list[str]:
+    """Required names with no value among ``variables`` nor already on the project, sorted."""
+    return sorted(required - {v.name for v in variables} - existing)

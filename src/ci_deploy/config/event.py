@@ -17,7 +17,9 @@ from ci_deploy.config.context import RunContext
 from ci_deploy.config.settings import Settings
 from ci_deploy.errors import InputError
 
-Command = Literal["deploy", "cleanup", "skip", "promote", "rollback"]
+#: what the run does; decided here once (the CLI-only ``domains add|status`` arrive as an operation)
+Command = Literal["deploy", "cleanup", "skip", "promote", "rollback", "domains-add", "domains-status"]
+Operation = Literal["domains-add", "domains-status"]
 Environment = Literal["preview", "production"]
 
 PR_EVENTS = ("pull_request", "pull_request_target")
@@ -160,9 +162,12 @@ def _workflow_run(settings: Settings, ctx: RunContext, event: dict[str, Any], pr
 def _other(settings: Settings, ctx: RunContext, prod: str) -> Target:
     """workflow_dispatch, schedule, a local run, ...: production on the production branch.
 
-    With no branch known at all (a local run outside Actions) it is the production branch: the
-    same as `wrangler pages deploy` outside a git checkout. The reason says how to change it."""
-    branch = "" if ctx.ref.startswith("refs/tags/") else ctx.ref_name or ctx.ref.removeprefix("refs/heads/")
+    The ``branch`` input names the branch being deployed (``ci-deploy deploy --branch X`` is a
+    preview unless X is the production branch). With no branch known at all (a local run outside
+    Actions) it is the production branch: the same as `wrangler pages deploy` outside a git
+    checkout. The reason says how to change it."""
+    from_ref = "" if ctx.ref.startswith("refs/tags/") else ctx.ref_name or ctx.ref.removeprefix("refs/heads/")
+    branch = settings.branch or from_ref
     name = ctx.event_name or "local run"
     if not branch:
         why = f"{name} with no branch known -> production ({prod}); pass branch or environment to change it"
@@ -225,10 +230,17 @@ def _never_production_named(target: Target, settings: Settings) -> Target:
     return replace(target, branch=f"{target.branch}-preview")
 
 
-def resolve_target(settings: Settings, ctx: RunContext, event: dict[str, Any]) -> Target:
-    """Decide the deployment target for this run from the event table and explicit inputs."""
+def resolve_target(
+    settings: Settings, ctx: RunContext, event: dict[str, Any], operation: Operation | None = None
+) -> Target:
+    """Decide the deployment target for this run from the event table and explicit inputs.
+
+    ``operation`` is a command-line-only operation on the project's production (``domains``);
+    it wins over the event."""
     prod = production_branch(settings, event)
     target = replace(_event_target(settings, ctx, event, prod), production_branch=prod)
+    if operation is not None:
+        return replace(target, command=operation, environment="production", branch=prod, reason=operation)
     if target.command != "skip":
         target = _apply_overrides(target, settings)
     return _never_production_named(target, settings)

@@ -77,6 +77,11 @@ INPUTS: dict[str, InputSpec] = {
         "Custom domains (newline or comma separated) to attach to the project's production.",
         kind="multiline",
     ),
+    "domains-timeout": _spec(
+        "Seconds to wait for custom domains to become active before reporting them `pending` with the "
+        "DNS records still needed (a warning, never a failure).",
+        "30",
+    ),
     "preview-domain": _spec(
         "Template for a preview alias host, e.g. `pr-{{pr}}.preview.example.com`; placeholders {{pr}}, "
         "{{branch}}, {{sha}}, {{project}}. Ignored on production."
@@ -127,7 +132,9 @@ INPUTS: dict[str, InputSpec] = {
     ),
     "health-check-timeout": _spec("Seconds to keep retrying (with backoff) until healthy.", "120"),
     "health-check-headers": _spec(
-        "Newline list of `Name: value` headers sent with every check.", kind="multiline"
+        "Newline list of `Name: value` headers sent with every check of the deployment's own hosts "
+        "(its URL, `domains`).",
+        kind="multiline",
     ),
     "health-check-max-latency-ms": _spec("Optional latency budget per check (median of samples), in ms."),
     "vercel-protection-bypass": _spec(
@@ -137,6 +144,38 @@ INPUTS: dict[str, InputSpec] = {
         "`rollback` (production: restore the previous production deployment, then fail), `fail` or `warn`.",
         "rollback",
     ),
+    "perf-budget-ms": _spec(
+        "Optional budget for each checked path's p95 time to first byte, in ms (separate from "
+        "health-check-max-latency-ms, the median total time); missed -> on-health-failure applies."
+    ),
+    "sentry-org": _spec(
+        "Sentry organization slug: create a release and deploy there. Defaults to SENTRY_ORG."
+    ),
+    "sentry-project": _spec("Sentry project slug of the release. Defaults to SENTRY_PROJECT."),
+    "sentry-token": _spec(
+        "Sentry auth token (project:releases, and project:read for error-watch). Defaults to "
+        "SENTRY_AUTH_TOKEN. Masked at once.",
+        secret=True,
+    ),
+    "sentry-url": _spec("Sentry address (self-hosted). Defaults to SENTRY_URL.", "https://sentry.io"),
+    "sentry-release-prefix": _spec("Put before the commit sha in the release version, e.g. `shop@`."),
+    "error-watch": _spec(
+        "After the deploy, watch the release in Sentry for this long (`5m`, `90s`); over "
+        "error-watch-threshold -> on-health-failure applies. `off` skips.",
+        "off",
+    ),
+    "error-watch-threshold": _spec(
+        "`new-issues=N` (more than N issues first seen in the release fail it) and/or "
+        "`crash-free=PERCENT` (a crash-free session rate below it fails).",
+        "new-issues=0",
+    ),
+    "notify-webhook": _spec(
+        "URL that gets a JSON event when a deploy succeeds, fails or is rolled back. Masked.", secret=True
+    ),
+    "notify-webhook-secret": _spec(
+        "Signs notify-webhook's body: `X-CI-Deploy-Signature: sha256=<hex HMAC-SHA256>`.", secret=True
+    ),
+    "notify-slack-webhook": _spec("Slack incoming-webhook URL for the same events. Masked.", secret=True),
     "cleanup": _spec(
         "On pull_request closed: delete the PR's previews, its alias and GitHub deployments.",
         "true",
@@ -167,8 +206,8 @@ OUTPUTS: dict[str, str] = {
     "rolled-back-to": "Deployment ID restored by a rollback, or empty.",
     "comment-id": "ID of the sticky PR comment, or empty.",
     "github-deployment-id": "ID of the GitHub deployment, or empty.",
-    "domains": 'JSON list of {"name", "status", "records"}: each custom domain\'s state and the DNS '
-    "records still needed.",
+    "domains": 'JSON list of {"name", "status", "records", "certificate"}: each custom domain\'s state, '
+    "the DNS records still needed and the certificate's state as the platform reports it.",
 }
 
 

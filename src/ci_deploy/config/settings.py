@@ -3,43 +3,52 @@
 Every field is named after its input (``health-check-timeout`` -> ``health_check_timeout``) and
 parsed by :mod:`ci_deploy.config.values`. A failure is one line naming the input as the user wrote
 it (``input 'timeout': expected seconds, got 'soon'``) — pydantic's own report is never shown.
-Secrets are registered for redaction before validation runs, and are left out of ``repr``.
+Every secret is registered once, before validation runs (:mod:`ci_deploy.config.secrets`), and
+``${NAME}`` values of ``env`` as they are read; all are left out of ``repr``. ``env`` and
+``env-file`` are parsed here like every other input, into :class:`EnvVar` values. The platforms'
+usual variables come from the platform registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from ci_deploy import redaction
+from ci_deploy import runner
+from ci_deploy.config import observe
 from ci_deploy.config import values as parse
+from ci_deploy.config.envvars import read_env_inputs
 from ci_deploy.config.inputs import INPUTS, read_action_inputs
+from ci_deploy.config.secrets import mask_secrets
 from ci_deploy.config.values import HealthExpect
 from ci_deploy.errors import InputError
+from ci_deploy.platforms import PLATFORMS, platform_spec
+from ci_deploy.platforms.base import EnvVar
 
 __all__ = ["INPUTS", "HealthExpect", "Settings", "read_action_inputs", "settings_from_inputs"]
 
 Platform = Literal["cloudflare-pages", "vercel"]
-PLATFORMS: tuple[str, ...] = ("cloudflare-pages", "vercel")
 
-#: per platform: input -> the env var read when the input is empty
-FALLBACKS: dict[str, dict[str, str]] = {
-    "cloudflare-pages": {
-        "token": "CLOUDFLARE_API_TOKEN",
-        "account": "CLOUDFLARE_ACCOUNT_ID",
-        "api-url": "CLOUDFLARE_API_BASE_URL",
-    },
-    "vercel": {
-        "token": "VERCEL_TOKEN",
-        "account": "VERCEL_ORG_ID",
-        "project": "VERCEL_PROJECT_ID",
-        "api-url": "VERCEL_API_URL",
-    },
+#: the env var read when an input is empty, whatever the platform
+COMMON_FALLBACKS = {
+    "github-token": "GITHUB_TOKEN",
+    "sentry-token": "SENTRY_AUTH_TOKEN",
+    "sentry-org": "SENTRY_ORG",
+    "sentry-project": "SENTRY_PROJECT",
+    "sentry-url": "SENTRY_URL",
 }
-COMMON_FALLBACKS = {"github-token": "GITHUB_TOKEN"}
 
 #: field -> parser of its raw string (fields not listed are plain strings)
 _PARSERS: dict[str, Callable[[str], Any]] = {
@@ -53,6 +62,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "on_health_failure": lambda raw: parse.parse_choice(raw, ("rollback", "fail", "warn")),
     "command": lambda raw: parse.parse_choice(raw, ("deploy", "cleanup", "promote", "rollback")),
     "timeout": parse.parse_seconds,
+    "domains_timeout": parse.parse_seconds,
     "health_check_timeout": parse.parse_seconds,
     "health_check_max_latency_ms": parse.parse_milliseconds,
     "pr_number": parse.parse_positive_int,
@@ -65,11 +75,20 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "project": lambda raw: parse.parse_name(raw, "a project name (letters, digits, '.', '_', '-')"),
     "branch": parse.parse_branch,
     "production_branch": parse.parse_branch,
-    "preview_domain": lambda raw: parse.parse_template(raw, "preview-domain"),
+    "preview_domain": lambda raw: parse.parse_host_template(raw, "preview-domain"),
     "comment_key": lambda raw: parse.parse_single_line(raw, forbidden="--"),
-    "github_environment": parse.parse_single_line,
-    "account": parse.parse_single_line,
-    "deployment_id": parse.parse_single_line,
+    "github_environment": lambda raw: parse.parse_single_line(raw, max_length=255),
+    "account": lambda raw: parse.parse_identifier(raw, "an account or team id"),
+    "deployment_id": lambda raw: parse.parse_identifier(raw, "a deployment id"),
+    "perf_budget_ms": parse.parse_milliseconds,
+    "sentry_org": observe.parse_slug,
+    "sentry_project": observe.parse_slug,
+    "sentry_url": parse.parse_url,
+    "sentry_release_prefix": observe.parse_release_prefix,
+    "error_watch": observe.parse_duration,
+    "error_watch_threshold": observe.parse_watch_threshold,
+    "notify_webhook": observe.parse_secret_url,
+    "notify_slack_webhook": observe.parse_secret_url,
 }
 
 
@@ -95,8 +114,10 @@ class Settings(BaseModel):
     branch: str | None = None
     pr_number: int | None = None
     domains: list[str] = Field(default_factory=list)
+    domains_timeout: float = 30.0
     preview_domain: str | None = None
-    env: str | None = None
+    #: ``env-file`` then ``env`` (``env`` wins), ``${NAME}`` resolved, in name order
+    env: tuple[EnvVar, ...] = Field(default=(), repr=False)
     env_file: str | None = None
     env_required: Literal["auto", "none"] | tuple[str, ...] = "auto"
     github_token: str = Field(default="", repr=False)
@@ -113,6 +134,18 @@ class Settings(BaseModel):
     health_check_max_latency_ms: float | None = None
     vercel_protection_bypass: str | None = Field(default=None, repr=False)
     on_health_failure: Literal["rollback", "fail", "warn"] = "rollback"
+    perf_budget_ms: float | None = None
+    sentry_org: str | None = None
+    sentry_project: str | None = None
+    sentry_token: str = Field(default="", repr=False)
+    sentry_url: str = "https://sentry.io"
+    sentry_release_prefix: str = ""
+    #: seconds, None when off
+    error_watch: float | None = None
+    error_watch_threshold: observe.WatchThreshold = observe.WatchThreshold()
+    notify_webhook: str | None = Field(default=None, repr=False)
+    notify_webhook_secret: str | None = Field(default=None, repr=False)
+    notify_slack_webhook: str | None = Field(default=None, repr=False)
     cleanup: bool = True
     command: Literal["deploy", "cleanup", "promote", "rollback"] = "deploy"
     deployment_id: str | None = None
@@ -131,6 +164,18 @@ class Settings(BaseModel):
         except parse.InvalidValue as exc:
             raise PydanticCustomError("ci_deploy_input", "{reason}", {"reason": str(exc)}) from None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _read_env(cls, data: Any, info: ValidationInfo) -> Any:
+        """``env`` and ``env-file`` into variables; ``${NAME}`` is read from the step's env
+        (the validation context's ``environ``) and masked at once."""
+        if not isinstance(data, dict):
+            return data
+        environ = (info.context or {}).get("environ", {})
+        working_directory = Path(data.get("working-directory") or ".")
+        env = read_env_inputs(data.get("env"), data.get("env-file"), working_directory, environ)
+        return {**data, "env": env}
+
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:
         if self.command == "promote" and not self.deployment_id:
@@ -139,6 +184,10 @@ class Settings(BaseModel):
                 "{reason}",
                 {"reason": "required by command 'promote'", "input": "deployment-id"},
             )
+        problem = observe.observe_problem(self)
+        if problem is not None:
+            name, reason = problem
+            raise PydanticCustomError("ci_deploy_input", "{reason}", {"reason": reason, "input": name})
         if not self.comment_key:
             object.__setattr__(self, "comment_key", f"{self.platform}/{self.project}")
         return self
@@ -147,12 +196,12 @@ class Settings(BaseModel):
         """The platform token, or an InputError saying where to put one."""
         if self.token:
             return self.token
-        variable = FALLBACKS[self.platform]["token"]
-        raise InputError(
-            f"no platform API token: set {variable} in the step's env or pass "
-            f"token: ${{{{ secrets.{variable} }}}}",
-            input_name="token",
-        )
+        variable = platform_spec(self.platform).env_fallbacks["token"]
+        if runner.current().in_actions:
+            how = f"set {variable} in the step's env or pass token: ${{{{ secrets.{variable} }}}}"
+        else:
+            how = f"export {variable}=… or pass --token"
+        raise InputError(f"no platform API token: {how}", input_name="token")
 
     def github_environment_for(self, environment: Literal["preview", "production"]) -> str:
         """The GitHub environment name: the input, else ``Preview`` / ``Production``."""
@@ -160,21 +209,23 @@ class Settings(BaseModel):
 
 
 def _with_fallbacks(raw: dict[str, str], platform: str, environ: Mapping[str, str]) -> dict[str, str]:
-    for name, variable in {**FALLBACKS.get(platform, {}), **COMMON_FALLBACKS}.items():
+    for name, variable in {**platform_spec(platform).env_fallbacks, **COMMON_FALLBACKS}.items():
         if not raw.get(name):
             raw[name] = environ.get(variable, "").strip()
     return raw
 
 
-def _check_required(raw: Mapping[str, str], platform: str) -> None:
+def _check_platform(raw: Mapping[str, str], platform: str) -> None:
     if not raw.get("platform"):
         raise InputError(f"required: set it to one of {', '.join(PLATFORMS)}", input_name="platform")
     if platform not in PLATFORMS:
-        raise InputError(
-            f"expected one of {', '.join(PLATFORMS)}, got {raw['platform']!r}", input_name="platform"
-        )
+        got = parse.shown(raw["platform"])
+        raise InputError(f"expected one of {', '.join(PLATFORMS)}, got {got}", input_name="platform")
+
+
+def _check_project(raw: Mapping[str, str], platform: str) -> None:
     if not raw.get("project"):
-        variable = FALLBACKS[platform].get("project")
+        variable = platform_spec(platform).env_fallbacks.get("project")
         hint = f" (or set {variable})" if variable else ""
         raise InputError(f"required: the {platform} project name{hint}", input_name="project")
 
@@ -200,20 +251,28 @@ def settings_from_inputs(inputs: Mapping[str, str], environ: Mapping[str, str]) 
     Raises InputError (exit 2) with one line naming the input."""
     unknown = sorted(set(inputs) - set(INPUTS))
     if unknown:
-        raise InputError(f"unknown input {unknown[0]!r}", input_name=unknown[0])
+        raise InputError(f"unknown input {parse.shown(unknown[0])}", input_name=unknown[0][:60])
     raw = {name: (inputs.get(name) or "").strip() for name in INPUTS}
     platform = raw["platform"].lower()
     raw["platform"] = platform
+    _check_platform(raw, platform)
     raw = _with_fallbacks(raw, platform, environ)
-    for name, spec in INPUTS.items():
-        if spec.secret:
-            redaction.register(raw[name])
-    _check_required(raw, platform)
+    mask_secrets(raw, environ)
+    _check_project(raw, platform)
+    _warn_foreign_inputs(raw, platform)
     given = {name: value for name, value in raw.items() if value}
     for name, spec in INPUTS.items():
         if name not in given and spec.default:
             given[name] = spec.default
     try:
-        return Settings.model_validate(given)
+        return Settings.model_validate(given, context={"environ": environ})
     except ValidationError as exc:
         raise _first_error(exc) from None
+
+
+def _warn_foreign_inputs(raw: Mapping[str, str], platform: str) -> None:
+    """An input that only another platform reads is ignored here: say so rather than stay silent."""
+    for spec in PLATFORMS.values():
+        for name in spec.own_inputs:
+            if spec.name != platform and raw.get(name):
+                runner.warning(f"input '{name}' only applies to {spec.name}; ignored", title="ci-deploy")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from ci_deploy import redaction
 from ci_deploy.config.templates import check_template
 from ci_deploy.errors import InputError
 
@@ -21,6 +22,10 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+#: an account, team or deployment id: one URL path segment that needs no escaping
+_IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+#: what an HTTP header value may hold (visible ASCII and blanks: httpx refuses anything else)
+_HEADER_VALUE = re.compile(r"[\x20-\x7e\t]*")
 _STATUS_CLASS = re.compile(r"([1-5])xx")
 #: six hours: the longest a GitHub-hosted job may run
 MAX_SECONDS = 6 * 3600.0
@@ -31,7 +36,15 @@ class InvalidValue(ValueError):
 
 
 def _shown(raw: str) -> str:
-    return repr(raw if len(raw) <= 60 else raw[:57] + "...")
+    """A bad value as echoed in a message: secrets hidden first (a clipped or quoted secret would
+    no longer match), then quoted, at most about 60 characters of it."""
+    text = redaction.redact(raw)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def shown(raw: str) -> str:
+    """:func:`_shown` for other modules' messages (an unknown platform, an unknown input)."""
+    return _shown(raw)
 
 
 def parse_bool(raw: str) -> bool:
@@ -139,6 +152,8 @@ def parse_headers(raw: str) -> dict[str, str]:
         name = name.strip()
         if not colon or not _HEADER_NAME.fullmatch(name):
             raise InvalidValue(f"line {number} is not 'Name: value'")
+        if not _HEADER_VALUE.fullmatch(value):
+            raise InvalidValue(f"line {number}: the value of {name} holds non-ASCII or control characters")
         headers[name] = value.strip()
     return headers
 
@@ -167,19 +182,35 @@ def parse_name(raw: str, what: str, pattern: re.Pattern[str] = _PROJECT) -> str:
     return text
 
 
+def parse_identifier(raw: str, what: str) -> str:
+    """An id that goes into an API path as one segment: letters, digits, ``_`` and ``-`` only, so
+    ``/``, ``..``, ``?``, ``#``, ``%`` or blanks can never reach another endpoint."""
+    return parse_name(raw, f"{what} (letters, digits, '_', '-')", _IDENTIFIER)
+
+
+def check_secret_text(raw: str) -> None:
+    """A token goes into an HTTP header: visible ASCII only, no blanks. The reason never
+    shows the value."""
+    if not raw.isascii() or not raw.isprintable() or any(ch.isspace() for ch in raw):
+        raise InvalidValue("holds non-ASCII, control or blank characters; paste the secret again")
+
+
 def parse_branch(raw: str) -> str:
-    """A git branch name (loosely: no spaces, control characters, ``..`` or ``~^:?*[\\``)."""
+    """A git branch name (loosely: no spaces, control characters, ``..`` or ``~^:?*[\\``; at most
+    255 characters, what a ref's file name may hold)."""
     text = raw.strip().removeprefix("refs/heads/")
-    bad = any(ch.isspace() or ord(ch) < 32 or ch in "~^:?*[\\" for ch in text)
+    bad = len(text) > 255 or any(ch.isspace() or ord(ch) < 32 or ch in "~^:?*[\\" for ch in text)
     if not text or bad or ".." in text or text.startswith(("-", "/")) or text.endswith(("/", ".lock")):
         raise InvalidValue(f"expected a branch name, got {_shown(raw)}")
     return text
 
 
-def parse_single_line(raw: str, *, forbidden: str = "") -> str:
+def parse_single_line(raw: str, *, forbidden: str = "", max_length: int = 1000) -> str:
     text = raw.strip()
     if "\n" in text or "\r" in text:
         raise InvalidValue("expected a single line")
+    if len(text) > max_length:
+        raise InvalidValue(f"expected at most {max_length} characters, got {_shown(raw)}")
     if forbidden and forbidden in text:
         raise InvalidValue(f"must not contain {forbidden!r}")
     return text
@@ -191,6 +222,15 @@ def parse_template(raw: str, input_name: str) -> str:
         check_template(text, input_name=input_name)
     except InputError as exc:
         raise InvalidValue(exc.message) from None
+    return text
+
+
+def parse_host_template(raw: str, input_name: str) -> str:
+    """A host name with ``{{placeholders}}`` (``pr-{{pr}}.example.com``): a template, and short
+    enough to stay a host name (253 characters) once rendered."""
+    text = parse_template(raw, input_name)
+    if len(text) > 253 or "/" in text or any(ch.isspace() for ch in text):
+        raise InvalidValue(f"expected a host name like pr-{{{{pr}}}}.example.com, got {_shown(raw)}")
     return text
 
 

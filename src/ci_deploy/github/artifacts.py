@@ -93,10 +93,9 @@ def _safe_name(name: str) -> str:
 
 def _stream(url: str, target: Path, client: GitHubClient) -> None:
     """GET the signed URL with a client that has no token, retrying like every other call."""
-    attempt = 0
+    budget = client.budget()
     with http.new_client() as anonymous:
         while True:
-            attempt += 1
             try:
                 with anonymous.stream("GET", url) as response:
                     if response.status_code == 200:
@@ -111,9 +110,8 @@ def _stream(url: str, target: Path, client: GitHubClient) -> None:
                     )
             except httpx.TransportError as exc:
                 retryable, failure = True, exc
-            if not retryable or attempt >= client.retry.attempts:
+            if not retryable or not budget.wait(f"downloading the artifact zip: {failure}"):
                 raise failure
-            client.sleep(client.retry.backoff(attempt))
 
 
 def _write_atomically(target: Path, chunks: Any) -> None:

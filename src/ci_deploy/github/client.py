@@ -4,22 +4,23 @@ The base URL is ``GITHUB_API_URL`` as given (``https://api.github.com``, or
 ``https://ghe.example.com/api/v3`` on GitHub Enterprise); nothing here assumes github.com.
 Retries (backoff, ``Retry-After``, ``x-ratelimit-reset``, 403-with-rate-limit) come from
 :func:`ci_deploy.http.send`; what a final answer means comes from the pure
-:func:`ci_deploy.github.errors.interpret`. The token is registered for redaction at once and is
-only ever sent to the API's own origin.
+:func:`ci_deploy.github.errors.interpret`. Creates (deployments, statuses, comments) go through
+:meth:`GitHubClient.create`, which never sends one twice after a lost answer. The token
+(registered for redaction by the config, with every other secret) is only ever sent to the API's
+own origin.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
 import httpx
 
-from ci_deploy import http, redaction
+from ci_deploy import http
 from ci_deploy.errors import InputError
 from ci_deploy.github.errors import GitHubError, interpret
 
@@ -55,6 +56,12 @@ def split_repository(repository: str) -> tuple[str, str]:
     return owner, name
 
 
+def _answer(response: httpx.Response, what: str, permission: str) -> Any:
+    return interpret(
+        response.status_code, response.headers, response.content, what=what, permission=permission
+    )
+
+
 class GitHubClient:
     """REST calls against one repository. Use as a context manager, or call :meth:`close`."""
 
@@ -65,15 +72,15 @@ class GitHubClient:
         repository: str,
         *,
         retry: http.RetryPolicy = http.DEFAULT_RETRY,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: http.Sleep | None = None,
+        clock: http.Clock | None = None,
     ) -> None:
         if not token:
             raise InputError("no GitHub token: set input 'github-token'", input_name="github-token")
-        redaction.register(token)
         self.owner, self.name = split_repository(repository)
         self.api_url = api_url.rstrip("/")
         self.retry = retry
-        self.sleep = sleep
+        self._sleep, self._clock = sleep, clock
         self.http = http.new_client(
             self.api_url,
             headers={
@@ -96,6 +103,7 @@ class GitHubClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         idempotent: bool = True,
+        retry: http.RetryPolicy | None = None,
     ) -> httpx.Response:
         """The final response (after retries) to ``path`` (relative to the API, or an absolute
         URL on the API's own origin), whatever its status. May raise
@@ -107,10 +115,15 @@ class GitHubClient:
             url,
             params=params,
             json=json,
-            retry=self.retry,
+            retry=retry or self.retry,
             idempotent=idempotent,
-            sleep=self.sleep,
+            sleep=self._sleep,
+            clock=self._clock,
         )
+
+    def budget(self) -> http.Budget:
+        """A retry budget for one logical request, on this client's clock."""
+        return http.Budget(self.retry, sleep=self._sleep, clock=self._clock)
 
     def call(
         self,
@@ -126,9 +139,32 @@ class GitHubClient:
         """The JSON answer to one call, or a typed :class:`GitHubError` naming ``what`` we were
         doing and the ``permission`` it needs."""
         response = self.response(method, path, params=params, json=json, idempotent=idempotent)
-        return interpret(
-            response.status_code, response.headers, response.content, what=what, permission=permission
-        )
+        return _answer(response, what, permission)
+
+    def create(
+        self, path: str, *, json: Any, what: str, permission: str, find: Callable[[], Any | None]
+    ) -> Any:
+        """POST something new exactly once. After an answer that leaves the outcome unknown (the
+        connection broke after sending, a timeout, a 5xx), ``find`` looks for what the request may
+        have made; only when it finds nothing is it sent again, within the retry budget."""
+        budget = self.budget()
+        while True:
+            try:
+                response = self.response("POST", path, json=json, idempotent=False, retry=http.CREATE_RETRY)
+            except http.AmbiguousOutcome as exc:
+                reason, last = f"the connection failed ({type(exc.cause).__name__})", None
+            else:
+                if response.status_code < 500:
+                    return _answer(response, what, permission)
+                reason, last = f"GitHub answered {response.status_code}", response
+            found = find()
+            if found is not None:
+                log.info("%s: the answer was lost (%s) but it had been done", what, reason)
+                return found
+            if not budget.wait(f"{what}: {reason} and nothing was created"):
+                if last is None:
+                    raise GitHubError(f"{what}: the outcome is unknown ({reason})")
+                return _answer(last, what, permission)
 
     def paginate(
         self,

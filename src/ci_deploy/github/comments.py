@@ -100,6 +100,10 @@ def may_overwrite(existing: RunStamp | None, ours: RunStamp, head_sha: str | Non
     return True, ""
 
 
+def _same_run(written: RunStamp, ours: RunStamp) -> bool:
+    return (written.sha, written.started_at) == (ours.sha, ours.started_at)
+
+
 def resolve_identity(client: GitHubClient) -> Identity:
     """Our own login: ``GET /user`` for a personal token; a workflow's installation token gets
     403 there, and its comments are authored by ``github-actions[bot]``."""
@@ -168,16 +172,30 @@ class StickyComment:
         if existing is not None:
             self._edit(int(existing["id"]), text)
             return PublishResult(self.comment_id, "updated")
-        created = self.client.call(
-            "POST",
+        created = self.client.create(
             self._comments_path,
             json={"body": text},
             what=f"comment on PR #{self.pr_number}",
             permission=PULL_REQUESTS_WRITE,
-            idempotent=False,
+            find=lambda: self._find_written(stamp),
         )
         self.comment_id = int(created["id"])
         return self._settle_race(text)
+
+    def _find_written(self, stamp: RunStamp) -> dict[str, Any] | None:
+        """After a create whose answer was lost: the comment this very run wrote (our marker and
+        this run's stamp), if the create went through."""
+        for comment in self.client.paginate(
+            self._comments_path, what=f"list comments of PR #{self.pr_number}", permission=PULL_REQUESTS_WRITE
+        ):
+            written = read_stamp(str(comment.get("body") or ""))
+            if (
+                is_sticky(comment, self.key, self.identity)
+                and written is not None
+                and _same_run(written, stamp)
+            ):
+                return dict(comment)
+        return None
 
     def _current(self) -> dict[str, Any] | None:
         """The comment as it is now: re-read by id when known (another run may have edited it)."""

@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 from ci_deploy.github.client import GitHubClient
 from ci_deploy.github.errors import DEPLOYMENTS_WRITE, GitHubError
-from ci_deploy.http import AmbiguousOutcome
 
 log = logging.getLogger("ci_deploy.github.deployments")
 
@@ -123,27 +122,26 @@ def request_body(spec: DeploymentSpec) -> dict[str, Any]:
 
 def create_deployment(client: GitHubClient, spec: DeploymentSpec) -> GitHubDeployment:
     """Create the GitHub deployment for ``spec``, exactly once even when the first answer is
-    lost: after an ambiguous create, our own (matched by ``run_key``) is looked up first."""
+    lost: after an ambiguous create (dropped connection, timeout, 5xx), our own (same sha,
+    environment and ``run_key``) is looked up before anything is sent again."""
     body = request_body(spec)
-    path = f"{client.repo_path}/deployments"
     what = f"create a GitHub deployment in environment {spec.environment!r}"
-    try:
-        created = client.call(
-            "POST", path, json=body, what=what, permission=DEPLOYMENTS_WRITE, idempotent=False
-        )
-    except AmbiguousOutcome as exc:
+
+    def find() -> dict[str, Any] | None:
         if not spec.run_key:
-            raise GitHubError(f"{what}: the outcome is unknown ({exc})") from exc
-        mine = [
-            d
-            for d in list_deployments(client, sha=spec.sha, task=body["task"])
-            if d.payload.get("run_key") == spec.run_key
-        ]
-        if mine:
-            return mine[0]
-        created = client.call(
-            "POST", path, json=body, what=what, permission=DEPLOYMENTS_WRITE, idempotent=False
+            raise GitHubError(f"{what}: the outcome is unknown and there is no run key to look it up by")
+        listed = client.paginate(
+            f"{client.repo_path}/deployments",
+            params={"sha": spec.sha, "environment": spec.environment},
+            what="list GitHub deployments",
+            permission=DEPLOYMENTS_WRITE,
         )
+        mine = [d for d in listed if _payload(d.get("payload")).get("run_key") == spec.run_key]
+        return dict(mine[-1]) if mine else None  # newest first: the oldest is the first we made
+
+    created = client.create(
+        f"{client.repo_path}/deployments", json=body, what=what, permission=DEPLOYMENTS_WRITE, find=find
+    )
     if not isinstance(created, dict) or "id" not in created:
         # 202: GitHub merged or is merging the base branch instead (only without auto_merge: false)
         raise GitHubError(f"{what}: GitHub did not create it ({created!r})")
@@ -160,7 +158,8 @@ def set_status(
     description: str = "",
     auto_inactive: bool | None = None,
 ) -> None:
-    """Add a status: ``environment_url`` becomes the PR's "View deployment" link."""
+    """Add a status: ``environment_url`` becomes the PR's "View deployment" link. After a lost
+    answer the newest status is read first, and the status is not added twice."""
     body: dict[str, Any] = {"state": state}
     if environment_url:
         body["environment_url"] = environment_url
@@ -170,13 +169,38 @@ def set_status(
         body["description"] = description[:_DESCRIPTION_LIMIT]
     if auto_inactive is not None:
         body["auto_inactive"] = auto_inactive
-    client.call(
-        "POST",
-        f"{client.repo_path}/deployments/{deployment_id}/statuses",
+    path = f"{client.repo_path}/deployments/{deployment_id}/statuses"
+
+    def find() -> dict[str, Any] | None:
+        newest = _newest_status(client, deployment_id)
+        return newest if newest is not None and is_same_status(newest, body) else None
+
+    client.create(
+        path,
         json=body,
         what=f"set GitHub deployment {deployment_id} to {state}",
         permission=DEPLOYMENTS_WRITE,
+        find=find,
     )
+
+
+def is_same_status(status: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Whether a listed ``status`` is the one ``body`` asked for (what we sent, read back)."""
+    return all(
+        str(status.get(key) or "") == str(body.get(key) or "")
+        for key in ("state", "environment_url", "log_url", "description")
+    )
+
+
+def _newest_status(client: GitHubClient, deployment_id: int) -> dict[str, Any] | None:
+    statuses = client.call(
+        "GET",
+        f"{client.repo_path}/deployments/{deployment_id}/statuses",
+        params={"per_page": 1},
+        what=f"read the statuses of GitHub deployment {deployment_id}",
+        permission=DEPLOYMENTS_WRITE,
+    )
+    return dict(statuses[0]) if statuses else None
 
 
 def list_deployments(
@@ -206,14 +230,8 @@ def pr_deployments(client: GitHubClient, pr_number: int) -> list[GitHubDeploymen
 
 def latest_state(client: GitHubClient, deployment_id: int) -> str | None:
     """The state of a deployment's newest status, or None when it has none."""
-    statuses = client.call(
-        "GET",
-        f"{client.repo_path}/deployments/{deployment_id}/statuses",
-        params={"per_page": 1},
-        what=f"read the statuses of GitHub deployment {deployment_id}",
-        permission=DEPLOYMENTS_WRITE,
-    )
-    return str(statuses[0]["state"]) if statuses else None
+    newest = _newest_status(client, deployment_id)
+    return str(newest["state"]) if newest is not None else None
 
 
 def deactivate(

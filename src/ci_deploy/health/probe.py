@@ -19,6 +19,8 @@ MAX_REDIRECTS = 10
 MAX_BODY_KEPT = 1 << 20
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: response headers kept for the performance figures (compression and caching; never secrets)
+PERF_HEADERS = ("content-encoding", "cache-control", "age", "cf-cache-status", "x-vercel-cache")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Answer:
     ttfb_ms: float
     total_ms: float
     served_by: str | None
+    #: the :data:`PERF_HEADERS` the answer carried, in that order
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class NoAnswer(Exception):
@@ -136,6 +140,7 @@ def _read(
         ttfb_ms=ttfb * 1000.0,
         total_ms=total * 1000.0,
         served_by=served_by.strip() if served_by is not None else None,
+        headers=tuple((name, response.headers[name]) for name in PERF_HEADERS if name in response.headers),
     )
 
 

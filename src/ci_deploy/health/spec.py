@@ -1,61 +1,43 @@
-"""Health checks as the pipeline runs them: settings -> HealthSpec, result -> report rows."""
+"""What to check on a live deployment: paths, expected statuses and text, headers, budgets.
+
+Built by the plan from the inputs (with ``{{sha}}`` already rendered into ``text``) before
+anything is deployed; the deployment's URL is filled in with :meth:`HealthSpec.at` once it is
+known. Pure data: no platform, no GitHub.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ci_deploy.commands.session import Session
-from ci_deploy.health.checks import HealthResult, HealthSpec, check_health
-from ci_deploy.platforms.base import Deployment, Platform
-from ci_deploy.report.render import HealthFacts, HealthRow
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
-class HealthOutcome:
-    result: HealthResult | None
+class HealthSpec:
+    """What to check. ``paths`` are joined to ``base_url`` unless absolute; ``statuses`` are
+    inclusive ranges; ``text`` is already rendered; times are seconds, the budget milliseconds."""
 
-    @property
-    def passed(self) -> bool:
-        return self.result is None or self.result.passed
+    base_url: str
+    paths: tuple[str, ...]
+    statuses: tuple[tuple[int, int], ...] = ((200, 399),)
+    text: str | None = None
+    timeout: float = 120.0
+    request_timeout: float = 10.0
+    headers: Mapping[str, str] = field(default_factory=dict)
+    max_latency_ms: float | None = None
+    samples: int = 3
+    #: ``perf-budget-ms``: the p95 time to first byte each path must stay under
+    ttfb_p95_budget_ms: float | None = None
+    #: hosts besides ``base_url``'s that may receive ``headers`` (the custom domains)
+    own_hosts: tuple[str, ...] = ()
 
-    @property
-    def reason(self) -> str:
-        return self.result.reason if self.result else ""
+    def __post_init__(self) -> None:
+        if not self.paths:
+            raise ValueError("HealthSpec needs at least one path (the caller skips checks instead)")
+        if not self.statuses or any(lo > hi for lo, hi in self.statuses):
+            raise ValueError(f"bad status ranges {self.statuses!r}")
+        if self.timeout < 0 or self.request_timeout <= 0 or self.samples < 0:
+            raise ValueError("HealthSpec timeouts must be positive and samples non-negative")
 
-    def facts(self) -> HealthFacts:
-        result = self.result
-        if result is None:
-            return HealthFacts("skipped")
-        rows = tuple(
-            HealthRow(c.path, c.status, c.ttfb_ms, c.total_ms, c.bytes, c.passed, c.reason)
-            for c in result.checks
-        )
-        return HealthFacts("passed" if result.passed else "failed", rows, result.reason)
-
-
-def health_spec(session: Session, base_url: str) -> HealthSpec | None:
-    """What to check on ``base_url``, or None when ``health-check: false``."""
-    s = session.settings
-    if not s.health_check or not base_url:
-        return None
-    expect = s.health_check_expect
-    text = session.render(expect.text, "health-check-expect") if expect.text else None
-    return HealthSpec(
-        base_url=base_url,
-        paths=tuple(s.health_check),
-        statuses=tuple(expect.ranges),
-        text=text,
-        timeout=s.health_check_timeout,
-        headers=dict(s.health_check_headers),
-        max_latency_ms=s.health_check_max_latency_ms,
-    )
-
-
-def run_health_checks(
-    session: Session, platform: Platform, deployment: Deployment, url: str
-) -> HealthOutcome:
-    """Check ``url`` as served by ``deployment``; skipped (result None) when there is nothing to check."""
-    spec = health_spec(session, url)
-    if spec is None:
-        return HealthOutcome(None)
-    return HealthOutcome(check_health(spec, platform.health_hints(deployment)))
+    def at(self, base_url: str) -> HealthSpec:
+        """This spec checked on ``base_url`` (the plan cannot know the URL before the deploy)."""
+        return replace(self, base_url=base_url)

@@ -7,13 +7,19 @@ adapter. Adapters never know about GitHub.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from ci_deploy.artifact import Artifact
+from ci_deploy.connect.model import ConnectSpec
 
 Environment = Literal["preview", "production"]
 DomainState = Literal["active", "pending", "error"]
+
+#: the sandbox names the deployment that answered in this response header; the real platforms do
+#: not send it, so the health checker only uses it when present
+SERVED_BY_HEADER = "x-sandbox-deployment"
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,16 @@ class DeployRequest:
 
 
 @dataclass(frozen=True)
+class PreflightFacts:
+    """What a deploy will do, for the read-only checks that must pass before its first write."""
+
+    artifact: Artifact = field(repr=False)
+    request: DeployRequest
+    #: the rendered ``preview-domain`` (previews only), else ""
+    preview_host: str = ""
+
+
+@dataclass(frozen=True)
 class EnvVar:
     """One environment variable for the deployed app. ``secret`` values are never printed."""
 
@@ -70,12 +86,14 @@ class DnsRecord:
 
 @dataclass(frozen=True)
 class DomainStatus:
-    """A custom domain's state; ``records`` are the DNS records still needed."""
+    """A custom domain's state; ``records`` are the DNS records still needed; ``certificate`` is
+    the TLS certificate's state as the platform reports it ("" when it says nothing)."""
 
     name: str
     status: DomainState
     records: tuple[DnsRecord, ...] = ()
     message: str = ""
+    certificate: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,7 +140,7 @@ class HealthHints:
     (``x-vercel-protection-bypass``) go in ``headers``: they are secrets and never logged.
     """
 
-    served_by_header: str = ""
+    served_by_header: str = SERVED_BY_HEADER
     served_by_values: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -132,20 +150,21 @@ class Platform(Protocol):
 
     name: str
 
-    def slug_branch(self, branch: str) -> str:
-        """The platform's label for ``branch`` in alias hosts (``{{branch}}`` in templates)."""
-        ...
-
-    def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
-        """Raise :class:`~ci_deploy.errors.LimitError` naming the file when a platform limit
-        would be broken, or :class:`~ci_deploy.errors.ArtifactError` for unsupported content.
-        Pure: no network."""
+    def prepare(self, artifact: Artifact, request: DeployRequest) -> None:
+        """Start work that needs no network (hashing) so it overlaps with connecting; the
+        artifact already passed :attr:`PlatformSpec.check_limits`."""
         ...
 
     def connect(self, *, read_only: bool = False) -> None:
         """Check the token, find the account/team and the project (creating it when allowed and
         not ``read_only``). 401/403, a missing project or an ambiguous account raise
         :class:`~ci_deploy.errors.InputError` subclasses (exit 2)."""
+        ...
+
+    def preflight(self, facts: PreflightFacts) -> None:
+        """After ``connect(read_only=True)`` and before anything is created (the project
+        included): every check the platform can answer read-only (the production branch's name,
+        the upload token's file limit, the preview host's zone). Raises InputError (exit 2)."""
         ...
 
     def plan_upload(self, artifact: Artifact, request: DeployRequest) -> UploadPlan:
@@ -211,3 +230,24 @@ class Platform(Protocol):
     def close(self) -> None:
         """Release HTTP clients."""
         ...
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """What the rest of the program knows of a platform before (and without) connecting to it.
+
+    ``env_fallbacks``: input -> the platform's usual env var, read when the input is empty.
+    ``own_inputs``: inputs only this platform reads (ignored, with a warning, elsewhere).
+    ``slug_branch``: the platform's label for a branch in alias hosts (``{{branch}}``).
+    ``check_limits``: raises LimitError / ArtifactError naming the file; pure, no network.
+    ``open``: the adapter, imported lazily.
+    ``connect``: what ``ci-deploy connect``/``init`` store and read for it.
+    """
+
+    name: str
+    env_fallbacks: Mapping[str, str]
+    own_inputs: tuple[str, ...]
+    slug_branch: Callable[[str], str]
+    check_limits: Callable[[Artifact, Environment], None]
+    open: Callable[[PlatformSettings], Platform]
+    connect: ConnectSpec

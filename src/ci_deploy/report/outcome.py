@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ci_deploy.platforms.base import Deployment, DomainStatus
+from ci_deploy.report.observe import SentryFacts
+from ci_deploy.report.perf import PerfFacts
 from ci_deploy.urls import site_url
 
 Health = Literal["passed", "failed", "skipped"]
@@ -18,7 +20,9 @@ Health = Literal["passed", "failed", "skipped"]
 
 @dataclass
 class Outcome:
-    """Facts gathered along the pipeline; rendered to outputs, the PR comment and the summary."""
+    """Facts gathered along a command; rendered to outputs, the PR comment and the summary.
+
+    The commands record facts through the methods below, so every field is written here alone."""
 
     environment: Literal["preview", "production"] = "preview"
     deployed: bool = False
@@ -31,6 +35,49 @@ class Outcome:
     github_deployment_id: str = ""
     domains: list[DomainStatus] = field(default_factory=list)
     env_names: list[str] = field(default_factory=list)
+    sentry: SentryFacts | None = None
+    perf: PerfFacts | None = None
+
+    def record_deployment(self, deployment: Deployment) -> None:
+        """The deployment this run created (the platform may have chosen its environment)."""
+        self.deployment = deployment
+        self.deployed = True
+        self.environment = deployment.environment
+        self.alias_url = deployment.alias_url
+
+    def record_made_live(self, deployment: Deployment) -> None:
+        """A rollback or promote made ``deployment`` the live production one."""
+        self.environment = "production"
+        self.deployment = deployment
+        self.url = live_url(self)
+
+    def record_alias(self, url: str) -> None:
+        self.alias_url = url
+
+    def record_url(self, url: str) -> None:
+        self.url = url
+
+    def record_domains(self, domains: list[DomainStatus]) -> None:
+        self.domains = list(domains)
+
+    def record_env_names(self, names: list[str]) -> None:
+        self.env_names = sorted(names)
+
+    def record_health(self, health: Health) -> None:
+        self.health = health
+
+    def record_rollback(self, deployment_id: str) -> None:
+        self.rolled_back_to = deployment_id
+
+    def record_sentry(self, sentry: SentryFacts) -> None:
+        self.sentry = sentry
+
+    def record_perf(self, perf: PerfFacts) -> None:
+        self.perf = perf
+
+    def record_github(self, comment_id: str, deployment_id: str) -> None:
+        self.comment_id = comment_id
+        self.github_deployment_id = deployment_id
 
     def outputs(self) -> dict[str, str]:
         """The action outputs, every name present."""
@@ -52,13 +99,15 @@ class Outcome:
 
 
 def domains_json(domains: list[DomainStatus]) -> str:
-    """The ``domains`` output: ``[{"name", "status", "records": [{"type", "name", "value"}]}]``."""
+    """The ``domains`` output: ``[{"name", "status", "records": [{"type", "name", "value"}]}]``,
+    plus ``certificate`` (the contract allows extra keys, never fewer)."""
     return json.dumps(
         [
             {
                 "name": d.name,
                 "status": d.status,
                 "records": [{"type": r.type, "name": r.name, "value": r.value} for r in d.records],
+                "certificate": d.certificate,
             }
             for d in domains
         ]

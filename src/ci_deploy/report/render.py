@@ -8,12 +8,14 @@ through redaction: a token that leaked into an error message still never reaches
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Literal
 
 from ci_deploy.platforms.base import DomainStatus
 from ci_deploy.redaction import redact
+from ci_deploy.report.observe import SentryFacts, sentry_cell
+from ci_deploy.report.perf import PerfFacts, perf_table
+from ci_deploy.report.text import cell_text, escape, link
 
 State = Literal["deploying", "ready", "failed", "removed", "rolled-back", "planned"]
 Audience = Literal["comment", "summary"]
@@ -74,24 +76,14 @@ class ReportFacts:
     rolled_back_to: str = ""
     plan: PlanFacts | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-def escape(text: str) -> str:
-    """``text`` safe inside a Markdown table cell or line: no HTML, no pipes, no line breaks."""
-    escaped = html.escape(text, quote=False).replace("|", "\\|").replace("`", "'")
-    return " ".join(escaped.split())
-
-
-def link(label: str, url: str) -> str:
-    """A Markdown link when ``url`` is http(s), else the escaped text (never a javascript: link)."""
-    if not url.startswith(("http://", "https://")):
-        return escape(url or label)
-    safe = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("|", "%7C")
-    return f"[{escape(label)}]({safe})"
+    sentry: SentryFacts | None = None
+    perf: PerfFacts | None = None
 
 
 def _code(text: str) -> str:
-    return f"`{escape(text)}`" if text else ""
+    """A code span: Markdown, links and mentions are inert inside it, so only the span's own
+    delimiters, pipes and line breaks need escaping."""
+    return f"`{cell_text(text)}`" if text else ""
 
 
 def _title(facts: ReportFacts) -> str:
@@ -140,6 +132,7 @@ def _facts_table(facts: ReportFacts) -> list[str]:
         ("Environment", escape(facts.environment)),
         ("Health", health_line(facts.health) if facts.state in ("ready", "failed", "rolled-back") else ""),
         ("Rolled back to", _code(facts.rolled_back_to)),
+        ("Sentry", sentry_cell(facts.sentry)),
         ("Run", link("workflow run", facts.run_url) if facts.run_url else ""),
     ]
     lines = ["| | |", "|---|---|"]
@@ -170,7 +163,10 @@ def _domains_table(domains: tuple[DomainStatus, ...]) -> list[str]:
     lines = ["| domain | status | DNS records still needed |", "|---|---|---|"]
     for domain in domains:
         records = "<br>".join(f"{_code(r.type)} {_code(r.name)} → {_code(r.value)}" for r in domain.records)
-        lines.append(f"| {_code(domain.name)} | {escape(domain.status)} | {records or '—'} |")
+        status = escape(domain.status) + (
+            f"<br>certificate: {escape(domain.certificate)}" if domain.certificate else ""
+        )
+        lines.append(f"| {_code(domain.name)} | {status} | {records or '—'} |")
     return lines
 
 
@@ -202,6 +198,11 @@ def render(facts: ReportFacts, *, audience: Audience) -> str:
         table = _health_table(health)
         if audience == "comment":
             table = ["<details><summary>Health checks</summary>", "", *table, "", "</details>"]
+        parts.append(table)
+    if facts.perf is not None and facts.perf.rows:
+        table = perf_table(facts.perf)
+        if audience == "comment":
+            table = ["<details><summary>Performance</summary>", "", *table, "", "</details>"]
         parts.append(table)
     if audience == "summary":
         if facts.domains:

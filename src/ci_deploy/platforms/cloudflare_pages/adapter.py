@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from ci_deploy import redaction
 from ci_deploy.artifact import Artifact
 from ci_deploy.concurrency import Prefetch
 from ci_deploy.errors import DeployTimeout, InputError, PlatformError
@@ -29,6 +28,7 @@ from ci_deploy.platforms.base import (
     EnvVar,
     HealthHints,
     PlatformSettings,
+    PreflightFacts,
     UploadPlan,
 )
 from ci_deploy.platforms.cloudflare_pages import files as files
@@ -44,13 +44,10 @@ from ci_deploy.platforms.cloudflare_pages.project import (
     env_names,
     missing_project,
 )
-from ci_deploy.platforms.cloudflare_pages.upload import AssetUploader, distinct_assets
+from ci_deploy.platforms.cloudflare_pages.upload import AssetUploader, UploadToken, distinct_assets
 from ci_deploy.urls import site_url
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.adapter")
-
-#: the sandbox names the answering deployment in this header; real Cloudflare does not send it
-SERVED_BY_HEADER = "x-sandbox-deployment"
 
 
 class CloudflarePages:
@@ -62,29 +59,26 @@ class CloudflarePages:
         self,
         settings: PlatformSettings,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
         api: CloudflareApi | None = None,
     ) -> None:
-        redaction.register(settings.token)
         self.settings = settings
         base_url = (
             settings.api_url or os.environ.get("CLOUDFLARE_API_BASE_URL") or os.environ.get("CF_API_BASE_URL")
         )
-        self.api = api or CloudflareApi(settings.token, base_url, sleep=sleep)
-        self._clock = clock
+        self.api = api or CloudflareApi(settings.token, base_url, sleep=sleep, clock=clock)
+        self._clock = clock or time.monotonic
         self.account = settings.account or ""
         self.project: dict[str, Any] | None = None
+        self._assets: AssetUploader | None = None
         # started by check_limits: hashing overlaps with the round trips before the upload
         self._hashing: Prefetch[tuple[files.SiteFiles, list[files.Asset]]] = Prefetch()
 
     # --- connecting -------------------------------------------------------------------------
 
-    def slug_branch(self, branch: str) -> str:
-        return model.slug_branch(branch)
-
-    def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
-        site = self._checked_site(artifact)
+    def prepare(self, artifact: Artifact, request: DeployRequest) -> None:
+        site = files.split_site(artifact)
         self._hashing.start(artifact, lambda: (site, files.hash_assets(site.assets)))
 
     @staticmethod
@@ -133,7 +127,10 @@ class CloudflarePages:
         return DomainsApi(self.api, self.account, self.settings.project, self._subdomain, clock=self._clock)
 
     def _uploader(self) -> AssetUploader:
-        return AssetUploader(self.api, self.account, self.settings.project)
+        """One per run, so the upload token read by the preflight is the one the upload uses."""
+        if self._assets is None:
+            self._assets = AssetUploader(self.api, self.account, self.settings.project)
+        return self._assets
 
     def _to_deployment(self, result: Mapping[str, Any], **kwargs: Any) -> Deployment:
         return model.to_deployment(
@@ -143,7 +140,7 @@ class CloudflarePages:
     # --- upload and deploy ------------------------------------------------------------------
 
     def _site(self, artifact: Artifact) -> tuple[files.SiteFiles, list[files.Asset]]:
-        """The artifact split and hashed once (started by ``check_limits``, or now)."""
+        """The artifact split and hashed once (started by ``prepare``, or now)."""
 
         def now() -> tuple[files.SiteFiles, list[files.Asset]]:
             site = self._checked_site(artifact)
@@ -171,13 +168,7 @@ class CloudflarePages:
         )
         site, assets = self._site(artifact)
         uploader = self._uploader()
-        try:
-            token = uploader.token()
-        except CloudflareApiError as exc:
-            if exc.refused:
-                raise permission_error(exc, PAGES_EDIT, "upload to Pages", self.account) from exc
-            raise
-        files.check_site_limits(site, artifact.label, token.max_file_count)
+        files.check_site_limits(site, artifact.label, self._upload_token().max_file_count)
         uploaded = uploader.upload_missing_files(assets)
         fields = model.deployment_fields(files.manifest(assets), branch, request)
         deployments = self._deployments()
@@ -193,6 +184,25 @@ class CloudflarePages:
             result = self._wait(deployments, result)
         deployment = self._to_deployment(result, building=not request.wait, pr_number=request.pr_number)
         return replace(deployment, files_uploaded=uploaded.files_new, bytes_uploaded=uploaded.bytes_new)
+
+    def preflight(self, facts: PreflightFacts) -> None:
+        """The preview's branch is not the production branch (it would *be* production), the
+        artifact fits the upload token's file limit, the preview host has a zone in reach."""
+        production_branch = (self.project or {}).get("production_branch") or self.settings.production_branch
+        self._branch_for(facts.request, str(production_branch))
+        if self.project is not None:
+            site, _ = self._site(facts.artifact)
+            files.check_site_limits(site, facts.artifact.label, self._upload_token().max_file_count)
+        if facts.preview_host:
+            self._domains().preview_zone(facts.preview_host)
+
+    def _upload_token(self) -> UploadToken:
+        try:
+            return self._uploader().token()
+        except CloudflareApiError as exc:
+            if exc.refused:
+                raise permission_error(exc, PAGES_EDIT, "upload to Pages", self.account) from exc
+            raise
 
     def _branch_for(self, request: DeployRequest, production_branch: str) -> str:
         """Cloudflare picks the environment by branch: production sends the project's own."""
@@ -221,9 +231,6 @@ class CloudflarePages:
     def set_env_vars(self, variables: list[EnvVar], environment: Environment) -> None:
         if not variables:
             return
-        for var in variables:
-            if var.secret:
-                redaction.register(var.value)
         projects = ProjectsApi(self.api, self.account)
         self.project = projects.set_env_vars(self.settings.project, variables, environment)
         log.info(
@@ -285,7 +292,7 @@ class CloudflarePages:
         return self.rollback(deployment_id)
 
     def health_hints(self, deployment: Deployment) -> HealthHints:
-        return HealthHints(served_by_header=SERVED_BY_HEADER, served_by_values=(deployment.id,))
+        return HealthHints(served_by_values=(deployment.id,))
 
     def close(self) -> None:
         self._hashing.close()

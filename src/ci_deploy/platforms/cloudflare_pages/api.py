@@ -12,14 +12,14 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from ci_deploy import http
-from ci_deploy.errors import AuthError, PlatformError
+from ci_deploy.errors import AuthError, CiDeployError, PlatformError
 
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -30,6 +30,7 @@ UNKNOWN_ERROR = 8000000
 UPLOAD_TOKEN_INVALID = 8000013
 ALIASED_DEPLOYMENT = 8000035
 AUTHENTICATION_ERROR = 10000
+INVALID_TOKEN = 1000  # /user/tokens/verify
 MEMBERSHIPS_UNREADABLE = frozenset({9106, 9109, 10000})
 
 
@@ -117,6 +118,17 @@ def permission_error(error: CloudflareApiError, permission: str, what: str, acco
     )
 
 
+def invalid_token_error(error: CloudflareApiError) -> AuthError:
+    """A token Cloudflare does not know at all (told apart from a missing permission by
+    ``/user/tokens/verify``, as wrangler does)."""
+    return AuthError(
+        "the Cloudflare API token is not valid (Cloudflare answered 'Invalid API Token'): it is "
+        "mistyped, revoked or expired; create one at https://dash.cloudflare.com/profile/api-tokens",
+        input_name="token",
+        details=error.message,
+    )
+
+
 class CloudflareApi:
     """The API client: base URL, token, retries with per-request budgets, and the server clock."""
 
@@ -126,12 +138,15 @@ class CloudflareApi:
         base_url: str | None = None,
         *,
         client: httpx.Client | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: http.Sleep | None = None,
+        clock: http.Clock | None = None,
     ) -> None:
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         self._token = token
         self._client = client or http.new_client(self.base_url, timeout=TIMEOUT, max_connections=8)
-        self.sleep = sleep
+        #: waits between polls; retries wait through :meth:`budget` (http's clock unless given)
+        self.sleep: http.Sleep = sleep or time.sleep
+        self._retry_sleep, self._retry_clock = sleep, clock
         #: seconds the server clock is ahead of ours (from ``Date``); used to compare timestamps
         self.clock_offset = 0.0
 
@@ -159,6 +174,21 @@ class CloudflareApi:
                 return
             page += 1
 
+    def budget(self, policy: http.RetryPolicy = http.DEFAULT_RETRY) -> http.Budget:
+        """A retry budget on this client's clock, for a create resolved by lookups."""
+        return http.Budget(policy, sleep=self._retry_sleep, clock=self._retry_clock)
+
+    def token_rejected(self) -> bool:
+        """True when ``/user/tokens/verify`` calls the token invalid (401 / code 1000); a token
+        that verifies, or a verify call that fails otherwise, is not called invalid."""
+        try:
+            self.call("GET", "user/tokens/verify")
+        except CloudflareApiError as exc:
+            return exc.status == 401 or exc.has_code(INVALID_TOKEN)
+        except CiDeployError:
+            return False
+        return False
+
     def server_now(self) -> float:
         """The server's clock as epoch seconds, as far as its ``Date`` headers tell."""
         return time.time() + self.clock_offset
@@ -181,7 +211,8 @@ class CloudflareApi:
             path.lstrip("/"),
             retry=retry,
             idempotent=idempotent,
-            sleep=self.sleep,
+            sleep=self._retry_sleep,
+            clock=self._retry_clock,
             headers=all_headers,
             **kwargs,
         )

@@ -4,7 +4,8 @@ Creating a deployment is not idempotent, and that is where wrangler's retry rule
 8000000) can make two. Here a create is sent again only when it provably did not happen: a 429
 or a refused connection is retried by the transport; after a dropped connection, a timeout, a
 5xx or an 8000000 we first look for our own deployment (branch + commit + created after the
-request began, by the server's clock) and create again only when it is not there.
+request began, by the server's clock) and create again, within the retry budget, only when it is
+not there.
 """
 
 from __future__ import annotations
@@ -20,12 +21,10 @@ from ci_deploy import http
 from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
 from ci_deploy.platforms.cloudflare_pages import model
 from ci_deploy.platforms.cloudflare_pages.api import UNKNOWN_ERROR, CloudflareApi, CloudflareApiError
+from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.deployments")
 
-#: a create is retried by the transport only on 429: the server did not act on it
-CREATE_RETRY = http.RetryPolicy(attempts=4, statuses=frozenset({429}))
-CREATE_ATTEMPTS = 3
 #: how long after an unknown outcome we look again before creating anew (server may lag)
 LOOKUP_SETTLE = 2.0
 #: slack for the 1-second resolution of ``Date`` when comparing server timestamps
@@ -47,12 +46,12 @@ class DeploymentsApi:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._api = api
-        self._path = f"accounts/{account}/pages/projects/{project}/deployments"
+        self._path = f"accounts/{path_segment(account)}/pages/projects/{path_segment(project)}/deployments"
         self._clock = clock
 
     def get(self, deployment_id: str, *, deadline: float | None = None) -> dict[str, Any]:
         """One deployment; ``deadline`` (``time.monotonic()``) bounds the transport's retries."""
-        return dict(self._api.call("GET", f"{self._path}/{deployment_id}", deadline=deadline))
+        return dict(self._api.call("GET", f"{self._path}/{path_segment(deployment_id)}", deadline=deadline))
 
     def listing(self, environment: str | None = None) -> Iterator[dict[str, Any]]:
         """Deployments newest first, page by page as the caller iterates."""
@@ -66,14 +65,17 @@ class DeploymentsApi:
     ) -> dict[str, Any]:
         """Create one deployment and return the API's answer for it — never a second one."""
         branch, commit = fields["branch"], fields.get("commit_hash", "")
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
+        budget = self._api.budget()
+        while True:
             began = self._api.server_now() - CLOCK_SLACK
             try:
                 # Text fields go in as file-less parts: with no file at all httpx would otherwise
                 # send a urlencoded form, which the API refuses.
                 parts = [*((name, (None, value)) for name, value in fields.items()), *files]
-                result = self._api.call("POST", self._path, files=parts, idempotent=False, retry=CREATE_RETRY)
-                return dict(result)
+                answer = self._api.call(
+                    "POST", self._path, files=parts, idempotent=False, retry=http.CREATE_RETRY
+                )
+                return dict(answer)
             except http.AmbiguousOutcome as exc:
                 reason = f"the connection failed ({type(exc.cause).__name__})"
             except CloudflareApiError as exc:
@@ -81,22 +83,23 @@ class DeploymentsApi:
                     raise
                 reason = f"the API answered {exc.message}"
             log.info("Creating the deployment may or may not have worked (%s); looking for it", reason)
-            found = self.find_own(branch, commit, began)
+            found = self.find_own(branch, commit, began, pause=budget.pause)
             if found is not None:
                 log.info("Found the deployment %s created by the interrupted request", found.get("id"))
                 return found
-            if attempt == CREATE_ATTEMPTS:
+            if not budget.wait(f"It was not created ({reason})"):
                 raise PlatformError(
-                    f"creating the Cloudflare Pages deployment failed {attempt} times: {reason}"
+                    f"creating the Cloudflare Pages deployment failed {budget.retries} times: {reason}"
                 )
-            log.info("It was not created; creating it again")
-        raise AssertionError("unreachable")
 
-    def find_own(self, branch: str, commit: str, not_before: float) -> dict[str, Any] | None:
-        """Our deployment among the newest ones, looking twice: the server may still be at it."""
+    def find_own(
+        self, branch: str, commit: str, not_before: float, *, pause: http.Sleep | None = None
+    ) -> dict[str, Any] | None:
+        """Our deployment among the newest ones, looking twice: the server may still be at it.
+        ``pause`` waits between the looks (a create's retry budget, which the wait spends)."""
         for look in range(2):
             if look:
-                self._api.sleep(LOOKUP_SETTLE)
+                (pause or self._api.sleep)(LOOKUP_SETTLE)
             mine = [d for d in self._newest(50) if model.is_own_deployment(d, branch, commit, not_before)]
             if mine:
                 return min(mine, key=_created)
@@ -163,7 +166,7 @@ class DeploymentsApi:
         """The last lines of the deployment's log, or why they could not be read."""
         try:
             result = self._api.call(
-                "GET", f"{self._path}/{deployment_id}/history/logs", params={"size": 10000000}
+                "GET", f"{self._path}/{path_segment(deployment_id)}/history/logs", params={"size": 10000000}
             )
         except (CloudflareApiError, httpx.HTTPError) as exc:
             return f"(the deployment log could not be read: {exc})"
@@ -174,7 +177,7 @@ class DeploymentsApi:
     def delete(self, deployment_id: str) -> None:
         """Delete a deployment, forcing aliased ones (8000035 otherwise); gone already is fine."""
         try:
-            self._api.call("DELETE", f"{self._path}/{deployment_id}", params={"force": "true"})
+            self._api.call("DELETE", f"{self._path}/{path_segment(deployment_id)}", params={"force": "true"})
         except CloudflareApiError as exc:
             if exc.status != 404:
                 raise
@@ -182,7 +185,7 @@ class DeploymentsApi:
 
     def rollback(self, deployment_id: str) -> Any:
         """Make an earlier production deployment live (what it returns is unverified)."""
-        return self._api.call("POST", f"{self._path}/{deployment_id}/rollback")
+        return self._api.call("POST", f"{self._path}/{path_segment(deployment_id)}/rollback")
 
 
 def build_error(log_tail: str) -> str:

@@ -18,19 +18,16 @@ from ci_deploy import http
 from ci_deploy.errors import InputError
 from ci_deploy.platforms.base import DnsRecord, DomainState, DomainStatus
 from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi, CloudflareApiError
+from ci_deploy.platforms.cloudflare_pages.dns import DnsApi, DnsRefused
 from ci_deploy.platforms.cloudflare_pages.model import host_of
+from ci_deploy.platforms.domain_wait import DomainWait
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.domains")
 
 DNS_EDIT = "DNS: Edit"
 RECORD_EXISTS = 81053  # an A/AAAA/CNAME with that name exists
-RECORD_IDENTICAL = 81057
 POLL_FIRST_DELAY = 0.5
 POLL_MAX_DELAY = 5.0
-
-
-class DnsRefused(Exception):
-    """The token may not read the zone or edit its records."""
 
 
 def domain_state(result: dict[str, Any] | None) -> DomainState:
@@ -40,6 +37,17 @@ def domain_state(result: dict[str, Any] | None) -> DomainState:
     if status in ("error", "blocked", "deactivated"):
         return "error"
     return "pending"
+
+
+def certificate_state(result: dict[str, Any]) -> str:
+    """The certificate as Cloudflare reports it: ``validation_data.status`` (the certificate's
+    domain-control validation) and the ``certificate_authority`` that issues it."""
+    validation = result.get("validation_data") or {}
+    status = validation.get("status") if isinstance(validation, dict) else None
+    authority = result.get("certificate_authority")
+    if not status:
+        return ""
+    return f"{status} ({authority})" if authority else str(status)
 
 
 def needed_records(name: str, target: str, result: dict[str, Any] | None) -> tuple[DnsRecord, ...]:
@@ -53,65 +61,6 @@ def needed_records(name: str, target: str, result: dict[str, Any] | None) -> tup
     ):
         records.append(DnsRecord("TXT", str(validation["txt_name"]), str(validation.get("txt_value", ""))))
     return tuple(records)
-
-
-def zone_candidates(host: str) -> list[str]:
-    """``a.b.example.com`` -> ``a.b.example.com``, ``b.example.com``, ``example.com``."""
-    labels = host.strip(".").lower().split(".")
-    return [".".join(labels[i:]) for i in range(max(1, len(labels) - 1))]
-
-
-class DnsApi:
-    """The account's DNS zones: find a host's zone, point a proxied CNAME, remove it."""
-
-    def __init__(self, api: CloudflareApi, account: str) -> None:
-        self._api = api
-        self._account = account
-
-    def zone_for(self, host: str) -> str | None:
-        """The id of the account's zone holding ``host``, most specific first, or None."""
-        for name in zone_candidates(host):
-            result = self._call("GET", "zones", params={"name": name, "account.id": self._account})
-            if isinstance(result, list) and result and isinstance(result[0], dict):
-                return str(result[0]["id"])
-        return None
-
-    def point_cname(self, zone: str, host: str, target: str) -> None:
-        """Make ``host`` a proxied CNAME to ``target``, creating or fixing the record."""
-        path = f"zones/{zone}/dns_records"
-        record = {"type": "CNAME", "name": host, "content": target, "proxied": True, "ttl": 1}
-        for found in self._cnames(zone, host):
-            if found.get("content") == target and found.get("proxied") is True:
-                return
-            self._call("PATCH", f"{path}/{found['id']}", json=record)
-            log.info("Pointed the CNAME %s at %s (proxied)", host, target)
-            return
-        try:
-            self._call("POST", path, json=record)
-        except CloudflareApiError as exc:
-            # 81057: the identical record exists (a retried create that had worked).
-            if not exc.has_code(RECORD_IDENTICAL):
-                raise
-        log.info("Created the CNAME %s -> %s (proxied)", host, target)
-
-    def remove_cname(self, zone: str, host: str, target_suffix: str) -> None:
-        """Delete ``host``'s CNAME if it points under ``target_suffix`` (ours, not a stranger's)."""
-        for found in self._cnames(zone, host):
-            if str(found.get("content", "")).endswith(target_suffix):
-                self._call("DELETE", f"zones/{zone}/dns_records/{found['id']}")
-
-    def _cnames(self, zone: str, host: str) -> list[dict[str, Any]]:
-        found = self._call("GET", f"zones/{zone}/dns_records", params={"type": "CNAME", "name": host})
-        return [r for r in found or [] if isinstance(r, dict)]
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """An API call where a refusal means the token lacks a DNS permission."""
-        try:
-            return self._api.call(method, path, **kwargs)
-        except CloudflareApiError as exc:
-            if exc.refused:
-                raise DnsRefused(exc.message) from exc
-            raise
 
 
 class DomainsApi:
@@ -162,7 +111,8 @@ class DomainsApi:
         return [self._status(name, self.get(name), "") for name in names]
 
     def attach_all(self, names: list[str], *, wait_seconds: float) -> list[DomainStatus]:
-        """Attach, fix DNS where allowed, then poll (re-validating) until active or time is up."""
+        """Attach, fix DNS where allowed, print what is still needed, then poll (re-validating)
+        until active or ``wait_seconds`` (``domains-timeout``) are up."""
         results: dict[str, dict[str, Any] | None] = {}
         notes: dict[str, str | None] = {}  # None: the CNAME is in place
         for name in names:
@@ -173,8 +123,12 @@ class DomainsApi:
                 continue
             if domain_state(results[name]) != "active":
                 notes[name] = self._fix_dns(name)
-        self._poll(results, wait_seconds)
-        return [self._status(name, results[name], notes.get(name, "")) for name in names]
+
+        def statuses() -> list[DomainStatus]:
+            return [self._status(name, results[name], notes.get(name, "")) for name in names]
+
+        self._poll(results, DomainWait(self._clock, wait_seconds), statuses)
+        return statuses()
 
     def _fix_dns(self, name: str) -> str | None:
         """Create or fix the CNAME; None when it is in place, else what the user must do."""
@@ -192,12 +146,17 @@ class DomainsApi:
             return f"could not create {record}: {exc.message}"
         return None
 
-    def _poll(self, results: dict[str, dict[str, Any] | None], wait_seconds: float) -> None:
-        deadline = self._clock() + wait_seconds
+    def _poll(
+        self,
+        results: dict[str, dict[str, Any] | None],
+        wait: DomainWait,
+        statuses: Callable[[], list[DomainStatus]],
+    ) -> None:
         delay, first = POLL_FIRST_DELAY, True
         while True:
+            wait.report(statuses())
             pending = [n for n, r in results.items() if domain_state(r) == "pending"]
-            remaining = deadline - self._clock()
+            remaining = wait.remaining()
             if not pending or remaining <= 0:
                 return
             if not first:
@@ -217,8 +176,9 @@ class DomainsApi:
         state = domain_state(result)
         if result is None:
             return DomainStatus(name, "error", (), f"{name} is not attached to the project")
+        certificate = certificate_state(result)
         if state == "active":
-            return DomainStatus(name, "active")
+            return DomainStatus(name, "active", certificate=certificate)
         validation = result.get("validation_data") or {}
         reason = validation.get("error_message") or (result.get("verification_data") or {}).get(
             "error_message"
@@ -227,10 +187,30 @@ class DomainsApi:
         message = "CNAME in place; waiting for Cloudflare to validate the domain" if note is None else note
         if not message:
             message = "; ".join(f"add the DNS record {r.type} {r.name} -> {r.value}" for r in records)
-        return DomainStatus(name, state, records, f"{message}{f' ({reason})' if reason else ''}")
+        full = f"{message}{f' ({reason})' if reason else ''}"
+        return DomainStatus(name, state, records, full, certificate=certificate)
+
+    def preview_zone(self, host: str) -> str:
+        """The account's zone holding ``host``; InputError (exit 2) when there is none in reach.
+        Read only: the deploy asks it before its first write."""
+        try:
+            zone = self._dns.zone_for(host)
+        except DnsRefused as exc:
+            raise InputError(
+                f"the token may not read the zone of {host}: give it 'Zone: Read' and '{DNS_EDIT}'",
+                input_name="preview-domain",
+                details=str(exc),
+            ) from exc
+        if zone is None:
+            raise InputError(
+                f"no zone of this Cloudflare account holds {host}: 'preview-domain' must be under a zone "
+                "of the account, and the token needs 'Zone: Read' and 'DNS: Edit'",
+                input_name="preview-domain",
+            )
+        return zone
 
     def point_preview(self, host: str, alias_host: str) -> None:
-        """Attach ``host`` and CNAME it to a branch alias; exit 2 when DNS is out of our reach."""
+        """Attach ``host`` and CNAME it to a branch alias (its zone was checked beforehand)."""
         try:
             self.attach(host)
         except CloudflareApiError as exc:
@@ -243,18 +223,10 @@ class DomainsApi:
                 details=exc.message,
             ) from exc
         try:
-            zone = self._dns.zone_for(host)
-            if zone is None:
-                raise InputError(
-                    f"no zone of this Cloudflare account holds {host}: 'preview-domain' must be under a zone "
-                    "of the account, and the token needs 'Zone: Read' and 'DNS: Edit'",
-                    input_name="preview-domain",
-                )
-            self._dns.point_cname(zone, host, alias_host)
+            self._dns.point_cname(self.preview_zone(host), host, alias_host)
         except DnsRefused as exc:
             raise InputError(
-                f"the token may not edit DNS for {host}: give it the permission '{DNS_EDIT}' "
-                "(and 'Zone: Read')",
+                f"the token may not edit DNS for {host}: give it the permission '{DNS_EDIT}'",
                 input_name="preview-domain",
                 details=str(exc),
             ) from exc

@@ -20,8 +20,10 @@ from ci_deploy.platforms.cloudflare_pages.api import (
     PROJECT_NOT_FOUND,
     CloudflareApi,
     CloudflareApiError,
+    invalid_token_error,
     permission_error,
 )
+from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.project")
 
@@ -36,11 +38,11 @@ def discover_account(api: CloudflareApi) -> str:
         accounts = [_membership_account(m) for m in api.pages("memberships", per_page=50)]
     except CloudflareApiError as exc:
         if not exc.has_code(*MEMBERSHIPS_UNREADABLE):
-            raise _refused_or(exc, "list its accounts") from exc
+            raise _refused_or(exc, "list its accounts", api=api) from exc
         try:
             accounts = [_account(a) for a in api.pages("accounts", per_page=50)]
         except CloudflareApiError as inner:
-            raise _refused_or(inner, "list its accounts") from inner
+            raise _refused_or(inner, "list its accounts", api=api) from inner
     found = sorted({a for a in accounts if a is not None})
     if not found:
         raise InputError(
@@ -71,11 +73,17 @@ def _account(item: Any) -> tuple[str, str] | None:
     return None
 
 
-def _refused_or(exc: CloudflareApiError, what: str, account: str | None = None) -> Exception:
-    """A refused call becomes the permission the token needs; anything else stays as it is."""
-    if exc.refused:
-        return permission_error(exc, PAGES_EDIT, what, account)
-    return exc
+def _refused_or(
+    exc: CloudflareApiError, what: str, account: str | None = None, *, api: CloudflareApi | None = None
+) -> Exception:
+    """A refused call becomes the permission the token needs; anything else stays as it is.
+    With ``api`` (the first reads of a run) an invalid token is told apart from a missing
+    permission: Cloudflare answers both with 403 code 10000."""
+    if not exc.refused:
+        return exc
+    if api is not None and (exc.status == 401 or api.token_rejected()):
+        return invalid_token_error(exc)
+    return permission_error(exc, PAGES_EDIT, what, account)
 
 
 class ProjectsApi:
@@ -84,7 +92,7 @@ class ProjectsApi:
     def __init__(self, api: CloudflareApi, account: str) -> None:
         self._api = api
         self.account = account
-        self._path = f"accounts/{account}/pages/projects"
+        self._path = f"accounts/{path_segment(account)}/pages/projects"
 
     def get(self, name: str) -> dict[str, Any] | None:
         """The project, or None when it does not exist."""
@@ -93,7 +101,7 @@ class ProjectsApi:
         except CloudflareApiError as exc:
             if exc.has_code(PROJECT_NOT_FOUND) or exc.status == 404:
                 return None
-            raise _refused_or(exc, "read Pages projects", self.account) from exc
+            raise _refused_or(exc, "read Pages projects", self.account, api=self._api) from exc
 
     def create(self, name: str, production_branch: str) -> dict[str, Any]:
         """Create a direct-upload project; when a lost answer hides that it worked, use it."""

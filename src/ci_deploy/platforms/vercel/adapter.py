@@ -15,7 +15,6 @@ import time
 import uuid
 from typing import Any
 
-from ci_deploy import redaction
 from ci_deploy.artifact import Artifact
 from ci_deploy.concurrency import Prefetch
 from ci_deploy.errors import InputError, NotFoundError, PlatformError
@@ -27,6 +26,7 @@ from ci_deploy.platforms.base import (
     EnvVar,
     HealthHints,
     PlatformSettings,
+    PreflightFacts,
     UploadPlan,
 )
 from ci_deploy.platforms.vercel import domains as vercel_domains
@@ -44,14 +44,11 @@ from ci_deploy.platforms.vercel.project import (
     resolve_scope,
     with_current_aliases,
 )
-from ci_deploy.platforms.vercel.urls import slug_branch, to_deployment
+from ci_deploy.platforms.vercel.urls import to_deployment
 from ci_deploy.platforms.vercel.wait import wait_until_ready
-from ci_deploy.urls import site_url
+from ci_deploy.urls import path_segment, site_url
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
-
-#: the sandbox names the deployment that answered in this header (sandbox/app.py)
-SERVED_BY_HEADER = "x-sandbox-deployment"
 
 
 class Vercel:
@@ -63,8 +60,8 @@ class Vercel:
         self,
         settings: PlatformSettings,
         *,
-        sleep: Sleep = time.sleep,
-        clock: Clock = time.monotonic,
+        sleep: Sleep | None = None,
+        clock: Clock | None = None,
         wall_clock: Clock = time.time,
     ) -> None:
         self.settings = settings
@@ -72,11 +69,12 @@ class Vercel:
         self.wall_clock = wall_clock
         self._project: dict[str, Any] | None = None
         self._hashing: Prefetch[list[vercel_files.FileEntry]] = Prefetch()
-        redaction.register(settings.protection_bypass)
 
     # --- connecting --------------------------------------------------------------------------
 
     def connect(self, *, read_only: bool = False) -> None:
+        if self._project is not None:
+            return
         self.api.scope = resolve_scope(self.api, self.settings.account)
         self._project = find_project(
             self.api,
@@ -105,19 +103,21 @@ class Vercel:
 
     # --- planning ----------------------------------------------------------------------------
 
-    def slug_branch(self, branch: str) -> str:
-        return slug_branch(branch)
-
     def _layout(self, artifact: Artifact, request: DeployRequest) -> vercel_files.Layout:
         layout = vercel_files.detect_layout(artifact)
         vercel_files.check_prebuilt(layout, request.environment)
         vercel_files.check_limits(layout, artifact.label)
         return layout
 
-    def check_limits(self, artifact: Artifact, request: DeployRequest) -> None:
-        layout = self._layout(artifact, request)
+    def prepare(self, artifact: Artifact, request: DeployRequest) -> None:
+        layout = vercel_files.detect_layout(artifact)
         # hash in the background: it overlaps with connecting and the project requests
         self._hashing.start(artifact, lambda: vercel_files.hash_layout(layout))
+
+    def preflight(self, facts: PreflightFacts) -> None:
+        """The layout is deployable for this environment (a prebuilt build's own checks); Vercel
+        picks the environment by ``target``, so a branch name cannot turn a preview into production."""
+        self._layout(facts.artifact, facts.request)
 
     def plan_upload(self, artifact: Artifact, request: DeployRequest) -> UploadPlan:
         return vercel_files.upload_plan(vercel_files.hash_layout(self._layout(artifact, request)))
@@ -234,7 +234,7 @@ class Vercel:
                 input_name="deployment-id",
             )
         try:
-            self.api.call("DELETE", f"/v13/deployments/{deployment_id}")
+            self.api.call("DELETE", f"/v13/deployments/{path_segment(deployment_id)}")
         except VercelApiError as exc:
             if exc.status != 404:
                 raise
@@ -290,7 +290,6 @@ class Vercel:
     def health_hints(self, deployment: Deployment) -> HealthHints:
         secret = self.settings.protection_bypass
         return HealthHints(
-            served_by_header=SERVED_BY_HEADER,
             served_by_values=(deployment.id,),
             headers={"x-vercel-protection-bypass": secret} if secret else {},
         )

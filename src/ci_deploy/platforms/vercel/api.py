@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -25,8 +25,8 @@ log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
 DEFAULT_API_URL = "https://api.vercel.com"
 
-Sleep = Callable[[float], None]
-Clock = Callable[[], float]
+Sleep = http.Sleep
+Clock = http.Clock
 
 
 class VercelApiError(PlatformError):
@@ -113,13 +113,14 @@ class VercelApi:
         token: str,
         *,
         base_url: str | None = None,
-        sleep: Sleep = time.sleep,
-        clock: Clock = time.monotonic,
+        sleep: Sleep | None = None,
+        clock: Clock | None = None,
         max_connections: int = 32,
     ) -> None:
-        redaction.register(token)
-        self.sleep = sleep
-        self.clock = clock
+        #: waits between polls; retries wait through :meth:`budget` (http's clock unless given)
+        self.sleep: Sleep = sleep or time.sleep
+        self.clock: Clock = clock or time.monotonic
+        self._retry_sleep, self._retry_clock = sleep, clock
         self.scope: dict[str, str] = {}
         self.client = http.new_client(
             (base_url or DEFAULT_API_URL).rstrip("/"),
@@ -138,9 +139,14 @@ class VercelApi:
     ) -> httpx.Response:
         """One request through :func:`ci_deploy.http.send` (retries, Retry-After) with the scope."""
         query = {**(self.scope if scoped else {}), **(params or {})}
-        response = http.send(self.client, method, path, params=query, sleep=self.sleep, **kwargs)
+        sleep, clock = self._retry_sleep, self._retry_clock
+        response = http.send(self.client, method, path, params=query, sleep=sleep, clock=clock, **kwargs)
         response.read()
         return response
+
+    def budget(self, policy: http.RetryPolicy = http.DEFAULT_RETRY) -> http.Budget:
+        """A retry budget on this client's clock, for a create resolved by lookups."""
+        return http.Budget(policy, sleep=self._retry_sleep, clock=self._retry_clock)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """:meth:`send` and :func:`interpret`: the parsed body, or a :class:`VercelApiError`."""

@@ -17,7 +17,7 @@ import logging
 from typing import Any
 
 from ci_deploy.errors import PlatformError
-from ci_deploy.http import AmbiguousOutcome, RetryPolicy
+from ci_deploy.http import CREATE_RETRY, AmbiguousOutcome
 from ci_deploy.platforms.base import DeployRequest
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, interpret
 from ci_deploy.platforms.vercel.files import FileEntry, distinct, file_list
@@ -26,9 +26,6 @@ from ci_deploy.platforms.vercel.upload import UploadResult, in_flight_for, uploa
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
-#: 429 means "not done": http.send may retry it; a 5xx on create is resolved here instead
-CREATE_RETRY = RetryPolicy(statuses=frozenset({429}))
-CREATE_ATTEMPTS = 5
 MISSING_ROUNDS = 3
 #: how far before our request a listed deployment may be stamped (clock skew) and still be ours
 LOOKUP_SKEW_MS = 10 * 60 * 1000
@@ -107,12 +104,12 @@ def find_by_run_key(api: VercelApi, project_id: str, run_key: str, since_ms: flo
 def create_once(
     api: VercelApi, body: dict[str, Any], query: dict[str, str], since_ms: float
 ) -> dict[str, Any]:
-    """One logical create: retried on 429, and after a lost answer or 5xx only when a lookup by
-    ``meta.ciDeployRunKey`` shows nothing was created. Raises :class:`VercelApiError` (4xx)."""
+    """One logical create: 429s are retried by ``http.send``; after a lost answer or a 5xx it is
+    sent again, within the retry budget, only when a lookup by ``meta.ciDeployRunKey`` shows
+    nothing was created. Raises :class:`VercelApiError` (4xx)."""
     run_key = str(body["meta"]["ciDeployRunKey"])
-    attempt = 0
+    budget = api.budget()
     while True:
-        attempt += 1
         try:
             response = api.send(
                 "POST", "/v13/deployments", params=query, json=body, idempotent=False, retry=CREATE_RETRY
@@ -132,13 +129,10 @@ def create_once(
                 "create answer was lost (%s); found our deployment %s by its run key", reason, found["id"]
             )
             return found
-        if attempt >= CREATE_ATTEMPTS:
+        if not budget.wait(f"create deployment: {reason} and nothing was created"):
             if last is not None:
                 interpret(last.status_code, last.content)
             raise PlatformError(f"creating the Vercel deployment failed: {reason}")
-        delay = CREATE_RETRY.backoff(attempt)
-        log.info("create deployment: %s and nothing was created; retrying in %.1fs", reason, delay)
-        api.sleep(delay)
 
 
 def create_with_uploads(

@@ -15,12 +15,13 @@ from typing import Any
 
 from ci_deploy.errors import PlatformError
 from ci_deploy.platforms.base import DnsRecord, DomainStatus
+from ci_deploy.platforms.domain_wait import DomainWait
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
 FIRST_DELAY = 2.0
-MAX_DELAY = 15.0
+MAX_DELAY = 10.0
 
 
 def _best(recommended: Any) -> list[str]:
@@ -69,7 +70,23 @@ def status_of(domain: dict[str, Any], config: dict[str, Any] | None) -> DomainSt
             "DNS does not point at Vercel yet" + ("" if needed else " (no recommended record given)")
         )
     active = verified and config is not None and not config.get("misconfigured")
-    return DomainStatus(name, "active" if active else "pending", tuple(records), "; ".join(notes))
+    return DomainStatus(
+        name,
+        "active" if active else "pending",
+        tuple(records),
+        "; ".join(notes),
+        certificate_state(verified, config),
+    )
+
+
+def certificate_state(verified: bool, config: dict[str, Any] | None) -> str:
+    """What Vercel's answers say of the certificate: it issues one itself once the domain is
+    verified and its DNS points at Vercel (the API reports no certificate state of its own)."""
+    if config is None:
+        return ""
+    if verified and not config.get("misconfigured"):
+        return "issued by Vercel (domain verified, DNS configured)"
+    return "pending: Vercel issues it once the domain is verified and its DNS points at Vercel"
 
 
 def _project_domain(api: VercelApi, project_id: str, name: str) -> dict[str, Any] | None:
@@ -131,7 +148,7 @@ def attach_domains(
             statuses[name] = added
         else:
             domains[name] = added
-    deadline = api.clock() + wait_seconds
+    wait = DomainWait(api.clock, wait_seconds)
     delay = FIRST_DELAY
     while True:
         for name, domain in domains.items():
@@ -140,7 +157,8 @@ def attach_domains(
             if domain.get("verified") is not True:
                 domain = domains[name] = verify(api, project_id, domain)
             statuses[name] = status_of(domain, _config(api, project_id, name))
-        remaining = deadline - api.clock()
+        wait.report(statuses[name] for name in names)
+        remaining = wait.remaining()
         if all(s.status != "pending" for s in statuses.values()) or remaining <= 0:
             return [statuses[name] for name in names]
         api.sleep(min(delay, remaining))

@@ -17,6 +17,7 @@ from ci_deploy.errors import AuthError, InputError, NotFoundError
 from ci_deploy.http import AmbiguousOutcome
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, scope_params
 from ci_deploy.platforms.vercel.urls import production_alias
+from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
@@ -64,7 +65,7 @@ def resolve_scope(api: VercelApi, account: str | None) -> dict[str, str]:
 def get_project(api: VercelApi, id_or_name: str, account: str | None) -> dict[str, Any] | None:
     """The project, or None when it does not exist (403 becomes an :class:`AuthError`)."""
     try:
-        project = api.call("GET", f"/v9/projects/{id_or_name}")
+        project = api.call("GET", f"/v9/projects/{path_segment(id_or_name)}")
     except VercelApiError as exc:
         if exc.status == 404:
             return None
@@ -140,7 +141,7 @@ def list_deployments(api: VercelApi, project_id: str, **filters: str) -> Iterato
 def get_deployment(api: VercelApi, deployment_id: str) -> dict[str, Any] | None:
     """``GET /v13/deployments/{id}``; None when it does not exist."""
     try:
-        data = api.call("GET", f"/v13/deployments/{deployment_id}")
+        data = api.call("GET", f"/v13/deployments/{path_segment(deployment_id)}")
     except VercelApiError as exc:
         if exc.status == 404:
             return None

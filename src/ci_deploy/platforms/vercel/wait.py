@@ -20,6 +20,7 @@ import httpx
 from ci_deploy import redaction
 from ci_deploy.errors import AuthError, DeployFailed, DeployTimeout, PlatformError
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, interpret
+from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
@@ -84,7 +85,7 @@ def event_lines(body: Any) -> list[str]:
 def build_log_tail(api: VercelApi, deployment_id: str, lines: int = LOG_TAIL_LINES) -> str:
     """The last lines of the build log; empty when they cannot be read (never hides the error)."""
     try:
-        body = api.call("GET", f"/v3/deployments/{deployment_id}/events")
+        body = api.call("GET", f"/v3/deployments/{path_segment(deployment_id)}/events")
     except (PlatformError, httpx.HTTPError) as exc:
         log.info("could not read the build log of %s: %s", deployment_id, exc)
         return ""
@@ -94,7 +95,7 @@ def build_log_tail(api: VercelApi, deployment_id: str, lines: int = LOG_TAIL_LIN
 def _poll(api: VercelApi, deployment_id: str, deadline: float) -> tuple[dict[str, Any] | None, str]:
     """One status read: (body, "") or (None, why it failed)."""
     try:
-        response = api.send("GET", f"/v13/deployments/{deployment_id}", deadline=deadline)
+        response = api.send("GET", f"/v13/deployments/{path_segment(deployment_id)}", deadline=deadline)
         data = interpret(response.status_code, response.content)
     except VercelApiError as exc:
         if exc.status in (401, 403):

@@ -1,0 +1,194 @@
+"""The ``/_sandbox`` control API, and the request log and counters it reports.
+
+Tests and benchmarks read what happened (``GET /_sandbox/log``, ``GET /_sandbox/counters``) and
+change what will happen (``/_sandbox/faults``, ``/_sandbox/settings``) over HTTP, so a sandbox in
+another process is as scriptable as one in-process. Loopback only, hence no auth. Control
+requests are neither logged, counted nor subject to faults: reading the counters must not move
+them, and clearing a fault must always work.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ci_deploy_sandbox.app import Request, Response, Router
+from ci_deploy_sandbox.faults import Fault
+from ci_deploy_sandbox.webhooks import WebhookReceiver
+
+if TYPE_CHECKING:
+    from ci_deploy_sandbox.world import SandboxWorld
+
+LOG_CAPACITY = 100_000
+
+
+@dataclass
+class LogEntry:
+    method: str
+    path: str
+    host: str
+    endpoint: str
+    status: int | None
+    bytes_in: int
+    bytes_out: int
+    duration_ms: float
+    fault: str | None
+    seq: int = 0
+    time: float = field(default_factory=time.time)
+
+
+class RequestLog:
+    """The last :data:`LOG_CAPACITY` requests, numbered from 1 so a reader can ask for news."""
+
+    def __init__(self, capacity: int = LOG_CAPACITY) -> None:
+        self._entries: collections.deque[LogEntry] = collections.deque(maxlen=capacity)
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def append(self, entry: LogEntry) -> None:
+        with self._lock:
+            self._seq += 1
+            entry.seq = self._seq
+            self._entries.append(entry)
+
+    def since(self, seq: int = 0, limit: int | None = None) -> list[LogEntry]:
+        with self._lock:
+            newer = [entry for entry in self._entries if entry.seq > seq]
+        return newer[:limit] if limit is not None else newer
+
+    @property
+    def last(self) -> int:
+        return self._seq
+
+
+class Counters:
+    """Requests in all and per endpoint, bytes in and out, faults fired, and the APIs' own
+    counters (``files_uploaded``, ``bytes_uploaded``...)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._totals: dict[str, int] = {"requests": 0, "bytes_in": 0, "bytes_out": 0, "faults": 0}
+            self._named: dict[str, int] = collections.defaultdict(int)
+            self._endpoints: dict[str, int] = collections.defaultdict(int)
+
+    def add(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            self._named[name] += amount
+
+    def request(self, endpoint: str, bytes_in: int, bytes_out: int, fault: str | None) -> None:
+        with self._lock:
+            self._totals["requests"] += 1
+            self._totals["bytes_in"] += bytes_in
+            self._totals["bytes_out"] += bytes_out
+            self._totals["faults"] += fault is not None
+            self._endpoints[endpoint] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {**self._named, **self._totals, "endpoints": dict(sorted(self._endpoints.items()))}
+
+
+class ControlApi:
+    """The routes under ``/_sandbox``; endpoint names start with ``sandbox.``."""
+
+    def __init__(self, world: SandboxWorld) -> None:
+        self.world = world
+        self.router = Router("/_sandbox")
+        add = self.router.add
+        add("GET", "/health", "sandbox.health", self.health)
+        add("GET", "/log", "sandbox.log", self.log)
+        add("GET", "/counters", "sandbox.counters", self.counters)
+        add("POST", "/reset-counters", "sandbox.reset-counters", self.reset_counters)
+        add("GET", "/settings", "sandbox.settings", self.settings)
+        add("POST", "/settings", "sandbox.settings.update", self.update_settings)
+        add("GET", "/faults", "sandbox.faults", self.faults)
+        add("POST", "/faults", "sandbox.faults.add", self.add_faults)
+        add("DELETE", "/faults", "sandbox.faults.clear", self.clear_faults)
+        add("GET", "/sites", "sandbox.sites", self.sites)
+        add("GET", "/webhooks", "sandbox.webhooks", self.webhooks)
+
+    def health(self, request: Request) -> Response:
+        return Response.json({"ok": True, "port": self.world.port, "apis": sorted(self.world.apis)})
+
+    def log(self, request: Request) -> Response:
+        try:
+            since = int(request.arg("since", "0") or 0)
+            limit = int(request.arg("limit") or 0) or None
+        except ValueError:
+            return _bad("since and limit must be integers")
+        entries = [dataclasses.asdict(entry) for entry in self.world.requests.since(since, limit)]
+        last = entries[-1]["seq"] if entries else max(since, 0)
+        return Response.json({"entries": entries, "last": last})
+
+    def counters(self, request: Request) -> Response:
+        return Response.json(self.world.counters.snapshot())
+
+    def reset_counters(self, request: Request) -> Response:
+        self.world.counters.reset()
+        return Response.json(self.world.counters.snapshot())
+
+    def settings(self, request: Request) -> Response:
+        with self.world.lock:
+            return Response.json(dict(self.world.settings))
+
+    def update_settings(self, request: Request) -> Response:
+        """Merge a JSON object into the switches; a ``null`` value removes one."""
+        changes = _json_body(request)
+        if not isinstance(changes, dict):
+            return _bad('expected a JSON object like {"vercel.build_delay_ms": 2000}')
+        for name, value in changes.items():
+            self.world.set_setting(str(name), value)
+        return self.settings(request)
+
+    def faults(self, request: Request) -> Response:
+        return Response.json({"faults": [fault.to_json() for fault in self.world.faults.active()]})
+
+    def add_faults(self, request: Request) -> Response:
+        """One fault object, a list of them, ``{"spec": "..."}``, or ``{"seed": N}`` to reseed."""
+        body = _json_body(request)
+        items = body if isinstance(body, list) else [body]
+        if not items or not all(isinstance(item, dict) for item in items):
+            return _bad(
+                'expected a fault object, e.g. {"kind": "status", "status": 503, "endpoint": "vercel.*"}'
+            )
+        try:
+            for item in items:
+                if "seed" in item:
+                    self.world.faults.reseed(int(item["seed"]))
+                if "seed" not in item or "kind" in item or "spec" in item:
+                    self.world.faults.add(Fault.from_json(item))
+        except (ValueError, TypeError) as exc:
+            return _bad(str(exc))
+        return self.faults(request)
+
+    def clear_faults(self, request: Request) -> Response:
+        self.world.faults.clear()
+        return self.faults(request)
+
+    def sites(self, request: Request) -> Response:
+        return Response.json({"port": self.world.port, "sites": self.world.sites.hosts()})
+
+    def webhooks(self, request: Request) -> Response:
+        """What the webhook receiver recorded: ``{"deliveries": [{host, path, headers, body}]}``."""
+        receiver = self.world.apis.get("webhooks")
+        deliveries = receiver.received() if isinstance(receiver, WebhookReceiver) else []
+        return Response.json({"deliveries": deliveries})
+
+
+def _json_body(request: Request) -> Any:
+    try:
+        return request.json()
+    except ValueError:
+        return None
+
+
+def _bad(message: str) -> Response:
+    return Response.json({"error": {"status": 400, "message": message}}, 400)

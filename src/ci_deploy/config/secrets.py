@@ -1,0 +1,50 @@
+"""Every secret of a run, registered once, before anything can echo it.
+
+The secret inputs (given or read from the env), credential-looking health-check headers, the
+password of any URL the run will use (``api-url``, absolute health-check URLs, the proxy
+variables) and the token-bearing parts of webhook URLs are masked: the runner hides them in the
+log, and :mod:`ci_deploy.redaction` hides them (and their base64 and URL-encoded forms) in every
+other channel. ``${NAME}`` values of ``env`` are masked as :mod:`ci_deploy.config.envvars` reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import unquote
+
+from ci_deploy import redaction, runner
+from ci_deploy.config import observe
+from ci_deploy.config import values as parse
+from ci_deploy.config.inputs import INPUTS
+from ci_deploy.errors import InputError
+
+#: a health-check header whose name says it carries a credential has its value masked
+_SECRET_HEADER = re.compile(r"(?i)auth|token|secret|key|cookie|bypass|password|session|signature")
+#: proxy variables httpx reads; a password in one of them is masked like a token
+_PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
+
+
+def mask_secrets(raw: Mapping[str, str], environ: Mapping[str, str]) -> None:
+    """Mask every secret before anything can echo it: the secret inputs (given or read from the
+    env, which must be visible ASCII: they go into HTTP headers), credential headers, and the
+    password of any URL (``api-url``, absolute health-check URLs, the proxy variables)."""
+    for name, spec in INPUTS.items():
+        if spec.secret and raw[name]:
+            runner.mask(raw[name])
+            try:
+                parse.check_secret_text(raw[name])
+            except parse.InvalidValue as exc:
+                raise InputError(str(exc), input_name=name) from None
+    for line in raw["health-check-headers"].splitlines():
+        name, colon, value = line.partition(":")
+        if colon and _SECRET_HEADER.search(name):
+            runner.mask(value.strip())
+    urls = [raw["api-url"], *raw["health-check"].split(), *(environ.get(v, "") for v in _PROXY_VARIABLES)]
+    for url in urls:
+        password = redaction.url_password(url)
+        runner.mask(password)
+        runner.mask(unquote(password))
+    for name in ("notify-webhook", "notify-slack-webhook"):
+        for part in observe.secret_url_parts(raw[name]):
+            runner.mask(part)

@@ -1,0 +1,90 @@
+"""What ``connect`` knows of a platform: its names for the stored secret and variables (static,
+declared by each platform in its :class:`~ci_deploy.platforms.base.PlatformSpec`) and the
+:class:`Connector` that talks to its API (opened only when connecting)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+#: the variable every platform's workflows read the project name from
+PROJECT_VARIABLE = "CI_DEPLOY_PROJECT"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An account, team or project the token can reach: its id and the name a person knows."""
+
+    id: str
+    name: str
+
+    def label(self) -> str:
+        return self.name if self.name == self.id else f"{self.name} ({self.id})"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One permission a deploy needs: how the platform's token form names it (what to tick)."""
+
+    name: str
+    #: the platform's key for it in a pre-filled token link, when it has one
+    key: str = ""
+    #: False: only some deploys need it (custom domains); its lack is a warning, not an error
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What ``connect`` stores: the secret (the token) and the variables, by their names."""
+
+    secrets: Mapping[str, str]
+    variables: Mapping[str, str]
+
+
+class Connector(Protocol):
+    """One platform's token verification and discovery. Every method raises
+    :class:`~ci_deploy.errors.InputError` (exit 2) for a refused or unusable token."""
+
+    def verify(self, account_hint: str | None) -> str:
+        """Check the token is known and active; returns a short description of it."""
+        ...
+
+    def accounts(self) -> list[Choice]:
+        """The accounts (or teams) the token reaches."""
+        ...
+
+    def projects(self, account: Choice) -> list[Choice]:
+        """The account's projects; raises when the token may not list them (see :meth:`missing`)."""
+        ...
+
+    def missing(self, account: Choice) -> list[Permission]:
+        """The permissions a deploy needs that the token lacks, each probed with one cheap read."""
+        ...
+
+    def token_link(self, missing: list[Permission], account: Choice) -> str:
+        """Where to create a token with ``missing`` (and the rest of what a deploy needs) ticked."""
+        ...
+
+    def variables(self, account: Choice, project: Choice) -> dict[str, str]:
+        """The non-secret ids the workflows read, by variable name."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConnectSpec:
+    """A platform's names for what ``connect`` stores and ``init``'s workflows read.
+
+    ``token_secret`` is also the environment variable the token is read from;
+    ``account_variable`` feeds the action's ``account`` input; ``open`` makes the
+    :class:`Connector` from the token and the API base URL (None: the platform's own).
+    """
+
+    token_secret: str
+    account_variable: str
+    open: Callable[[str, str | None], Connector]
+    #: the words a person uses for the account level ("account", "team")
+    account_word: str = "account"
+    extra_variables: tuple[str, ...] = field(default=())

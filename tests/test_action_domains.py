@@ -1,0 +1,76 @@
+"""Custom domains never block a deploy: through ``ci-deploy action`` against the sandbox, a domain
+whose DNS is not set up is attached, reported with the records it needs and its certificate
+state, waited for at most ``domains-timeout`` (not ``timeout``), and the step still passes."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from action_harness import make_site, platform_inputs, run_push
+
+from ci_deploy.cli import main
+from ci_deploy_sandbox.runtime import Sandbox
+
+SHA1 = "1" * 40
+DOMAIN = "www.shop.localhost"
+
+
+@pytest.mark.parametrize("platform", ["cloudflare-pages", "vercel"])
+def test_a_domain_without_dns_is_reported_pending_with_its_records_after_domains_timeout_and_exits_0(
+    platform: str, sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if platform == "vercel":
+        sandbox.set("vercel.domains_needing_verification", [DOMAIN])
+    inputs = {
+        **platform_inputs(sandbox, platform, "shop", make_site(tmp_path / "dist")),
+        "domains": DOMAIN,
+        "domains-timeout": "2",
+        "timeout": "600",
+    }
+    started = time.monotonic()
+    result = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA1, inputs)
+    elapsed = time.monotonic() - started
+
+    assert result.code == 0, result.stdout + result.stderr
+    assert elapsed < 30, "the domain wait is bounded by domains-timeout, not timeout"
+    (domain,) = json.loads(result.outputs["domains"])
+    assert domain["name"] == DOMAIN and domain["status"] == "pending"
+    assert domain["records"], "the DNS records still needed are named"
+    assert domain["certificate"]
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
+    assert any(DOMAIN in line and "pending" in line for line in warnings)
+    assert DOMAIN in result.summary and "pending" in result.summary
+    assert f"{DOMAIN}: pending — needs" in result.stderr, "the records are printed before the wait"
+    attaches = [e for e in sandbox.log() if e.endpoint in ("cloudflare.domains.create", "vercel.domains.add")]
+    assert len(attaches) == 1
+
+
+def test_domains_add_on_the_command_line_waits_only_domains_timeout(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = platform_inputs(sandbox, "cloudflare-pages", "shop", make_site(tmp_path / "dist"))
+    first = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA1, inputs)
+    assert first.code == 0, first.stdout + first.stderr
+    env = sandbox.env()
+    started = time.monotonic()
+    code = main(
+        [
+            "domains",
+            "add",
+            DOMAIN,
+            "--platform",
+            "cloudflare-pages",
+            "--project",
+            "shop",
+            "--domains-timeout",
+            "1",
+        ],
+        environ={"PATH": "/usr/bin:/bin", **env},
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert time.monotonic() - started < 20
+    assert f"{DOMAIN}: pending — needs CNAME {DOMAIN} -> " in out

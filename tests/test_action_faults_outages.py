@@ -10,20 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from action_harness import REPOSITORY, ActionResult
+from action_harness import REPOSITORY
 from fake_time import FakeTime
-from fault_harness import assert_one_served_deployment, deploy_pr, fault
+from fault_harness import CLOUDFLARE, VERCEL, FaultPlatform, assert_one_served_deployment, deploy_pr, fault
 
 from ci_deploy_sandbox.github import GitHubEmulator
 from ci_deploy_sandbox.runtime import Sandbox
 
-SHA = "d" * 40
-PR = 41
-PROJECT = "shop"
 #: an outage of this many answers of 503 + ``Retry-After: 3`` lasts 33 s on the client's clock
 OUTAGE = "status=503,retry_after=3"
 OUTAGE_ANSWERS = 11
@@ -31,39 +27,10 @@ OUTAGE_ANSWERS = 11
 GATEWAY_OUTAGE = "status=502,body=html"
 
 
-def deploy(
-    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], platform: str = "cloudflare-pages"
-) -> ActionResult:
-    return deploy_pr(sandbox, tmp_path, capsys, platform=platform, project=PROJECT, pr=PR, sha=SHA)
-
-
 def github_of(sandbox: Sandbox) -> GitHubEmulator:
     api = sandbox.world.apis["github"]
     assert isinstance(api, GitHubEmulator)
     return api
-
-
-def platform_deployment_ids(sandbox: Sandbox, platform: str) -> list[str]:
-    """Every deployment of the project, read over the API once the faults are gone."""
-    sandbox.clear_faults()
-    env = sandbox.env()
-    if platform == "vercel":
-        url, params, token, key = (
-            "/v6/deployments",
-            {"teamId": env["VERCEL_ORG_ID"]},
-            env["VERCEL_TOKEN"],
-            "uid",
-        )
-        base = env["VERCEL_API_URL"]
-    else:
-        url = f"accounts/{env['CLOUDFLARE_ACCOUNT_ID']}/pages/projects/{PROJECT}/deployments"
-        params, token, key, base = {}, env["CLOUDFLARE_API_TOKEN"], "id", env["CLOUDFLARE_API_BASE_URL"]
-    with httpx.Client(base_url=base) as client:
-        answer = client.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
-    answer.raise_for_status()
-    body: Any = answer.json()
-    items = body["deployments"] if platform == "vercel" else body["result"]
-    return [str(item[key]) for item in items]
 
 
 def faults_on(sandbox: Sandbox, endpoint: str) -> int:
@@ -75,28 +42,31 @@ def statuses_set(sandbox: Sandbox) -> list[str]:
     return [s["state"] for s in deployment["statuses"]]
 
 
-def assert_one_github_deployment_and_comment(sandbox: Sandbox) -> None:
+def assert_one_github_deployment_and_comment(sandbox: Sandbox, platform: FaultPlatform) -> None:
     """GitHub holds one deployment, with a success status (each state once), and one comment."""
     github = github_of(sandbox)
     (deployment,) = github.deployments(REPOSITORY)
     states = [s["state"] for s in deployment["statuses"]]
     assert states[0] == "success" and len(states) == len(set(states)), states
-    ours = [c for c in github.comments(REPOSITORY, PR) if c["user"]["login"] == "github-actions[bot]"]
+    ours = [
+        c for c in github.comments(REPOSITORY, platform.pr) if c["user"]["login"] == "github-actions[bot]"
+    ]
     assert len(ours) == 1
 
 
 @pytest.mark.parametrize(
     ("platform", "endpoint", "spec"),
     [
-        ("cloudflare-pages", "cloudflare.assets.check_missing", OUTAGE),
-        ("cloudflare-pages", "cloudflare.assets.check_missing", GATEWAY_OUTAGE),
-        ("vercel", "vercel.files.upload", OUTAGE),
-        ("cloudflare-pages", "github.comments.create", OUTAGE),
-        ("vercel", "github.comments.create", GATEWAY_OUTAGE),
+        (CLOUDFLARE, "cloudflare.assets.check_missing", OUTAGE),
+        (CLOUDFLARE, "cloudflare.assets.check_missing", GATEWAY_OUTAGE),
+        (VERCEL, "vercel.files.upload", OUTAGE),
+        (CLOUDFLARE, "github.comments.create", OUTAGE),
+        (VERCEL, "github.comments.create", GATEWAY_OUTAGE),
     ],
+    ids=lambda value: value.name if isinstance(value, FaultPlatform) else str(value),
 )
 def test_a_30_second_outage_of_one_endpoint_is_ridden_out_with_exactly_one_deployment(
-    platform: str,
+    platform: FaultPlatform,
     endpoint: str,
     spec: str,
     sandbox: Sandbox,
@@ -106,11 +76,12 @@ def test_a_30_second_outage_of_one_endpoint_is_ridden_out_with_exactly_one_deplo
     fake_retry_time: FakeTime,
 ) -> None:
     sandbox.inject(fault(spec, endpoint, count=OUTAGE_ANSWERS))
-    result = deploy(sandbox, tmp_path, capsys, platform)
+    result = deploy_pr(sandbox, tmp_path, capsys, platform)
     assert faults_on(sandbox, endpoint) == OUTAGE_ANSWERS
     assert sum(fake_retry_time.sleeps) >= 30.0
-    assert_one_served_deployment(result, platform_deployment_ids(sandbox, platform), http_get)
-    assert_one_github_deployment_and_comment(sandbox)
+    sandbox.clear_faults()
+    assert_one_served_deployment(sandbox, platform, result, http_get)
+    assert_one_github_deployment_and_comment(sandbox, platform)
 
 
 @pytest.mark.parametrize(
@@ -125,9 +96,10 @@ def test_a_github_create_whose_answer_is_lost_is_found_not_made_twice(
     fake_retry_time: FakeTime,
 ) -> None:
     sandbox.inject(fault("reset-after", endpoint, count=1))
-    result = deploy(sandbox, tmp_path, capsys)
+    result = deploy_pr(sandbox, tmp_path, capsys, CLOUDFLARE)
     sent = [e for e in sandbox.log() if e.endpoint == endpoint]
     assert sent[0].fault  # the first create was acted on, its answer lost, and never sent again:
     assert len(sent) == (1 if endpoint != "github.statuses.create" else len(statuses_set(sandbox)))
-    assert_one_served_deployment(result, platform_deployment_ids(sandbox, "cloudflare-pages"), http_get)
-    assert_one_github_deployment_and_comment(sandbox)
+    sandbox.clear_faults()
+    assert_one_served_deployment(sandbox, CLOUDFLARE, result, http_get)
+    assert_one_github_deployment_and_comment(sandbox, CLOUDFLARE)

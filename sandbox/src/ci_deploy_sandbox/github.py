@@ -12,11 +12,12 @@ seeded through the Python methods below (tests, demos).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
 
-from ci_deploy_sandbox import app, github_artifacts, github_deployments, identities
+from ci_deploy_sandbox import app, github_artifacts, github_deployments, github_objects, identities
 from ci_deploy_sandbox.github_common import (
     Context,
     GitHubErrorReply,
@@ -141,7 +142,7 @@ class GitHubEmulator(app.ApiEmulator):
             return exc.response()
         if not principal.can_read_user:
             return GitHubErrorReply(403, principal.denial).response()
-        return app.Response.json(principal.user())
+        return app.Response.json(github_objects.simple_user(principal.user(), request.origin))
 
     def _download(self, request: app.Request) -> app.Response:
         return github_artifacts.download(self.store, request, self.world.blobs)
@@ -152,7 +153,8 @@ class GitHubEmulator(app.ApiEmulator):
         pull = ctx.repo["pulls"].get(ctx.request.params["number"])
         if pull is None:
             raise not_found()
-        return app.Response.json(pull)
+        head_repo = self.store.repo(pull["head"]["repo"])
+        return app.Response.json(github_objects.pull_request(pull, ctx.repo, head_repo, ctx.request.origin))
 
     def _comment(self, ctx: Context) -> JsonDict:
         """The stored comment the request addresses."""
@@ -226,18 +228,19 @@ class GitHubEmulator(app.ApiEmulator):
     ) -> JsonDict:
         """Create or update a pull request (a push to it changes ``head_sha``)."""
         repo = self.store.repo(repository)
-        head_repo = head_repository or repository
+        head_repo = self.store.repo(head_repository or repository)["full_name"]
+        earlier = repo["pulls"].get(str(number)) or {"id": self.store.new_id(), "created_at": now()}
         pull = {
+            "id": earlier["id"],
             "number": number,
             "state": state,
             "title": f"Pull request #{number}",
-            "head": {
-                "ref": head_ref,
-                "sha": head_sha,
-                "repo": {"full_name": head_repo, "fork": head_repo != repository},
-            },
-            "base": {"ref": base_ref, "repo": {"full_name": repository}},
+            "user": Principal("", "octocat", 5008, "User").user(),
+            "head": {"ref": head_ref, "sha": head_sha, "repo": head_repo},
+            "base": {"ref": base_ref, "sha": hashlib.sha1(f"{repository}:{base_ref}".encode()).hexdigest()},
             "merged": False,
+            "created_at": earlier["created_at"],
+            "updated_at": now(),
         }
         repo["pulls"][str(number)] = pull
         self.world.save()

@@ -226,9 +226,9 @@ def check_exchange(exchange: Exchange, bases: Sequence[tuple[str, str]] = PUBLIC
     if located is None:
         return []
     api, path = located
-    op = find_operation(api, exchange.method.upper(), path)
-    if op is None:
-        return [Violation(api, f"{exchange.method.upper()} {path}", "path", "no such operation is described")]
+    call = f"{exchange.method.upper()} {path}"
+    if (op := find_operation(api, exchange.method.upper(), path)) is None:
+        return [Violation(api, call, "undocumented", "the description has no such operation")]
     found: list[Violation] = []
     request_body = op.spec.get("requestBody") or {}
     media = _content_pointer(request_body.get("content") or {})

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from ci_deploy_sandbox.world import SandboxWorld
 
 LOG_CAPACITY = 100_000
+#: the newest requests whose JSON bodies the log keeps (older entries keep only their numbers)
+BODY_CAPACITY = 2_000
+#: a JSON body larger than this is not kept (an asset upload), only its size
+BODY_LIMIT = 256 * 1024
 
 
 @dataclass
@@ -38,21 +42,44 @@ class LogEntry:
     fault: str | None
     seq: int = 0
     time: float = field(default_factory=time.time)
+    #: content types, and the JSON bodies as text when small enough (see :func:`json_text`)
+    request_type: str = ""
+    request_body: str | None = None
+    response_type: str = ""
+    response_body: str | None = None
+
+    def without_bodies(self) -> None:
+        self.request_body = self.response_body = None
+
+
+def json_text(content_type: str, body: bytes) -> str | None:
+    """A JSON body as text for the log, or None (not JSON, not UTF-8, or over the limit)."""
+    if "json" not in content_type.lower() or not body or len(body) > BODY_LIMIT:
+        return None
+    try:
+        return body.decode()
+    except UnicodeDecodeError:
+        return None
 
 
 class RequestLog:
     """The last :data:`LOG_CAPACITY` requests, numbered from 1 so a reader can ask for news."""
 
-    def __init__(self, capacity: int = LOG_CAPACITY) -> None:
+    def __init__(self, capacity: int = LOG_CAPACITY, body_capacity: int = BODY_CAPACITY) -> None:
         self._entries: collections.deque[LogEntry] = collections.deque(maxlen=capacity)
+        self._body_capacity = body_capacity
         self._seq = 0
         self._lock = threading.Lock()
 
     def append(self, entry: LogEntry) -> None:
+        """Number and keep ``entry``; the entry ``body_capacity`` back loses its bodies, so the
+        log's memory stays bounded however long the sandbox runs."""
         with self._lock:
             self._seq += 1
             entry.seq = self._seq
             self._entries.append(entry)
+            if len(self._entries) > self._body_capacity:
+                self._entries[-self._body_capacity - 1].without_bodies()
 
     def since(self, seq: int = 0, limit: int | None = None) -> list[LogEntry]:
         with self._lock:
@@ -123,6 +150,10 @@ class ControlApi:
         except ValueError:
             return _bad("since and limit must be integers")
         entries = [dataclasses.asdict(entry) for entry in self.world.requests.since(since, limit)]
+        if request.arg("bodies") not in ("1", "true"):  # bodies on request: they can be large
+            for entry in entries:
+                for key in ("request_body", "response_body"):
+                    entry.pop(key)
         last = entries[-1]["seq"] if entries else max(since, 0)
         return Response.json({"entries": entries, "last": last})
 

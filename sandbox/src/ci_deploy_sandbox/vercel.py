@@ -163,7 +163,12 @@ class VercelEmulator(app.ApiEmulator):
 
     def user(self, request: app.Request, scope: Scope) -> app.Response:
         """The full user (a token with every privilege): a Hobby account with no soft block."""
-        account = {"createdAt": 1704067200000, "softBlock": None, "billing": None, "resourceConfig": {}}
+        account: JsonDict = {
+            "createdAt": 1704067200000,
+            "softBlock": None,
+            "billing": None,
+            "resourceConfig": {},
+        }
         more = {"stagingPrefix": scope.account.user["username"], "hasTrialAvailable": False}
         return app.Response.json({"user": {**scope.account.user, **account, **more}})
 

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ci_deploy_sandbox import dns
 from ci_deploy_sandbox.app import Request, Response, Router
 from ci_deploy_sandbox.faults import Fault
 
@@ -139,6 +140,9 @@ class ControlApi:
         add("POST", "/faults", "sandbox.faults.add", self.add_faults)
         add("DELETE", "/faults", "sandbox.faults.clear", self.clear_faults)
         add("GET", "/sites", "sandbox.sites", self.sites)
+        add("GET", "/dns", "sandbox.dns", self.dns)
+        add("POST", "/dns", "sandbox.dns.add", self.add_dns)
+        add("DELETE", "/dns", "sandbox.dns.remove", self.remove_dns)
 
     def health(self, request: Request) -> Response:
         return Response.json({"ok": True, "port": self.world.port, "apis": sorted(self.world.apis)})
@@ -204,6 +208,29 @@ class ControlApi:
 
     def sites(self, request: Request) -> Response:
         return Response.json({"port": self.world.port, "sites": self.world.sites.hosts()})
+
+    def dns(self, request: Request) -> Response:
+        return Response.json({"records": dns.table(self.world)})
+
+    def add_dns(self, request: Request) -> Response:
+        """``{"name", "type", "value"}``: a record at the domain owner's DNS host."""
+        body = _json_body(request)
+        if not isinstance(body, dict):
+            return _bad('expected {"name": "www.example.com", "type": "CNAME", "value": "..."}')
+        try:
+            records = dns.add(
+                self.world, str(body.get("name", "")), str(body.get("type", "")), str(body.get("value", ""))
+            )
+        except ValueError as exc:
+            return _bad(str(exc))
+        return Response.json({"records": records})
+
+    def remove_dns(self, request: Request) -> Response:
+        """``?name=...[&type=...]``: remove a name's records."""
+        name = request.arg("name")
+        if not name:
+            return _bad("name is required, e.g. DELETE /_sandbox/dns?name=www.example.com&type=CNAME")
+        return Response.json({"records": dns.remove(self.world, name, request.arg("type"))})
 
 
 def _json_body(request: Request) -> Any:

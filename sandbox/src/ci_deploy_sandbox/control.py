@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ci_deploy_sandbox import dns
 from ci_deploy_sandbox.app import Request, Response, Router
 from ci_deploy_sandbox.faults import Fault
+from ci_deploy_sandbox.github_events import pull_request_event
 
 if TYPE_CHECKING:
     from ci_deploy_sandbox.world import SandboxWorld
@@ -143,6 +144,7 @@ class ControlApi:
         add("GET", "/dns", "sandbox.dns", self.dns)
         add("POST", "/dns", "sandbox.dns.add", self.add_dns)
         add("DELETE", "/dns", "sandbox.dns.remove", self.remove_dns)
+        add("POST", "/github/pulls", "sandbox.github.pulls.open", self.open_pull_request)
 
     def health(self, request: Request) -> Response:
         return Response.json({"ok": True, "port": self.world.port, "apis": sorted(self.world.apis)})
@@ -231,6 +233,23 @@ class ControlApi:
         if not name:
             return _bad("name is required, e.g. DELETE /_sandbox/dns?name=www.example.com&type=CNAME")
         return Response.json({"records": dns.remove(self.world, name, request.arg("type"))})
+
+    def open_pull_request(self, request: Request) -> Response:
+        """``{"number", "repository"?, "head_ref"?, "head_sha"?, "action"?}``: seed the pull
+        request in the emulated GitHub; answers the ``pull_request`` event of a run for it."""
+        body = _json_body(request)
+        github = self.world.apis.get("github")
+        if github is None:
+            return Response.json({"error": {"status": 404, "message": "GitHub is not emulated"}}, 404)
+        if not isinstance(body, dict) or not isinstance(body.get("number"), int):
+            return _bad('expected {"number": 7, "repository": "acme/shop", "head_ref": "feature"}')
+        options = {k: str(body[k]) for k in ("repository", "head_ref", "head_sha", "action") if k in body}
+        try:
+            with self.world.lock:
+                event = pull_request_event(github, request.origin, body["number"], **options)
+        except ValueError as exc:
+            return _bad(str(exc))
+        return Response.json(event, 201)
 
 
 def _json_body(request: Request) -> Any:

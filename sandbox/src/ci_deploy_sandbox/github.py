@@ -235,7 +235,7 @@ class GitHubEmulator(app.ApiEmulator):
             "number": number,
             "state": state,
             "title": f"Pull request #{number}",
-            "user": Principal("", "octocat", 5008, "User").user(),
+            "user": Principal("", "octocat", 5000 + len("octocat"), "User").user(),
             "head": {"ref": head_ref, "sha": head_sha, "repo": head_repo},
             "base": {"ref": base_ref, "sha": hashlib.sha1(f"{repository}:{base_ref}".encode()).hexdigest()},
             "merged": False,

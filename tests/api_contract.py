@@ -194,10 +194,10 @@ def _schema_errors(op: Operation, pointer: str, instance: Any) -> Iterable[tuple
     validator = jsonschema.Draft202012Validator(schema, registry=registry(op.api, direction))
     errors = [leaf for error in validator.iter_errors(instance) for leaf in _closest_branch(error)]
     for error in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
-        message = error.message
-        if len(message) > MESSAGE_LIMIT:
-            message = message[:MESSAGE_LIMIT] + "…"
-        yield re.sub(r"\[\d+\]", "[*]", error.json_path), message
+        ambiguous = error.validator == "oneOf" and not error.context  # valid under 2+ branches
+        message = "valid under more than one oneOf branch" if ambiguous else error.message
+        shown = message if len(message) <= MESSAGE_LIMIT else message[:MESSAGE_LIMIT] + "…"
+        yield re.sub(r"\[\d+\]", "[*]", error.json_path), shown
 
 
 def _closest_branch(error: ValidationError) -> list[ValidationError]:
@@ -226,9 +226,9 @@ def check_exchange(exchange: Exchange, bases: Sequence[tuple[str, str]] = PUBLIC
     if located is None:
         return []
     api, path = located
-    op = find_operation(api, exchange.method.upper(), path)
-    if op is None:
-        return [Violation(api, f"{exchange.method.upper()} {path}", "path", "no such operation is described")]
+    call = f"{exchange.method.upper()} {path}"
+    if (op := find_operation(api, exchange.method.upper(), path)) is None:
+        return [Violation(api, call, "undocumented", "the description has no such operation")]
     found: list[Violation] = []
     request_body = op.spec.get("requestBody") or {}
     media = _content_pointer(request_body.get("content") or {})
@@ -258,13 +258,12 @@ class Allowance:
     operation: str
     where: str
     reason: str
+    message: str = "*"
 
     def covers(self, violation: Violation) -> bool:
-        return (
-            self.api == violation.api
-            and _glob_matches(self.operation, violation.operation)
-            and _glob_matches(self.where, violation.where)
-        )
+        globs = ((self.operation, violation.operation), (self.where, violation.where))
+        matched = all(_glob_matches(p, t) for p, t in (*globs, (self.message, violation.message)))
+        return self.api == violation.api and matched
 
 
 def _glob_matches(pattern: str, text: str) -> bool:
@@ -273,15 +272,16 @@ def _glob_matches(pattern: str, text: str) -> bool:
 
 
 def load_allowlist(path: Path = SCHEMAS / "allowlist.yaml") -> list[Allowance]:
-    """The entries of ``allowlist.yaml``; each must name its api, operation and reason."""
+    """The entries of ``allowlist.yaml``; each names its api, operation and reason (optional:
+    ``where`` and ``message`` globs)."""
     entries = yaml.safe_load(path.read_text()) or []
     allowances = []
     for entry in entries:
         missing = {"api", "operation", "reason"} - set(entry)
         if missing or not str(entry.get("reason", "")).strip():
             raise ValueError(f"allowlist entry {entry!r} needs api, operation and a reason")
-        where = entry.get("where", "*")
-        allowances.append(Allowance(entry["api"], entry["operation"], where, entry["reason"]))
+        where, message = entry.get("where", "*"), entry.get("message", "*")
+        allowances.append(Allowance(entry["api"], entry["operation"], where, entry["reason"], message))
     return allowances
 
 

@@ -86,7 +86,6 @@ def run_lifecycle(
     run_command(sandbox, tmp_path, capsys, {**base, "command": "rollback"})
 
 
-@pytest.mark.xfail(strict=True, reason="sandbox fixes pending (#13)")
 def test_cloudflare_pages_runs_speak_the_documented_cloudflare_and_github_apis(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], api_traffic: list[Exchange]
 ) -> None:
@@ -97,7 +96,6 @@ def test_cloudflare_pages_runs_speak_the_documented_cloudflare_and_github_apis(
     assert not report, f"{len(report)} differences from the descriptions:\n" + "\n".join(report)
 
 
-@pytest.mark.xfail(strict=True, reason="sandbox fixes pending (#13)")
 def test_vercel_runs_speak_the_documented_vercel_and_github_apis(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], api_traffic: list[Exchange]
 ) -> None:

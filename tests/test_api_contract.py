@@ -101,7 +101,9 @@ def test_an_unknown_path_is_reported_as_no_such_operation() -> None:
     exchange = Exchange("GET", "https://api.github.com/repos/acme/shop/wat", "", None, 200, "", None)
 
     assert check_exchange(exchange) == [
-        Violation("github", "GET /repos/acme/shop/wat", "path", "no such operation is described")
+        Violation(
+            "github", "GET /repos/acme/shop/wat", "undocumented", "the description has no such operation"
+        )
     ]
 
 

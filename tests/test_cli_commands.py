@@ -157,3 +157,12 @@ def test_domains_output_is_json_with_the_records_still_needed(
     run(capsys, environ, "domains", "add", "www.far.localhost", *COMMON, "--timeout", "1")
     domains = json.loads(parse_github_output(output.read_text())["domains"])
     assert domains[0]["status"] == "pending" and domains[0]["records"][0]["type"] == "CNAME"
+
+
+def test_sandbox_refuses_a_pull_request_number_below_one_before_starting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["sandbox", "--pull-request", "0"], environ={"PATH": "/usr/bin:/bin"}) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "error: --pull-request: a pull request number is a positive integer"
+    assert captured.out == ""

@@ -3,9 +3,11 @@ settings, faults, and the served sites."""
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
-from ci_deploy_sandbox.control import Counters, LogEntry, RequestLog
+from ci_deploy_sandbox.control import BODY_LIMIT, Counters, LogEntry, RequestLog, json_text
 from ci_deploy_sandbox.runtime import Sandbox
 
 
@@ -20,6 +22,23 @@ def test_the_log_numbers_entries_and_keeps_only_the_newest() -> None:
     assert [(e.seq, e.path) for e in log.since(0)] == [(2, "/b"), (3, "/c")]
     assert [e.path for e in log.since(2)] == ["/c"]
     assert log.last == 3
+
+
+def test_the_log_keeps_bodies_of_the_newest_entries_only() -> None:
+    log = RequestLog(capacity=10, body_capacity=2)
+    for path in ("/a", "/b", "/c"):
+        log.append(LogEntry("GET", path, "h", "x", 200, 0, 0, 1.0, None, response_body='{"ok":1}'))
+    assert [(e.path, e.response_body) for e in log.since(0)] == [
+        ("/a", None),
+        ("/b", '{"ok":1}'),
+        ("/c", '{"ok":1}'),
+    ]
+
+
+def test_only_small_json_bodies_are_kept_as_text() -> None:
+    assert json_text("application/json; charset=utf-8", b'{"a":1}') == '{"a":1}'
+    assert json_text("text/html", b"<p>") is None
+    assert json_text("application/json", b"[" + b"0," * BODY_LIMIT + b"0]") is None
 
 
 def test_counters_merge_api_counters_with_request_totals() -> None:
@@ -55,6 +74,15 @@ def test_log_over_http_returns_news_since_a_sequence_number(core_client: httpx.C
         ("POST", "/client/v4/items", 200)
     ]
     assert core_client.get("/_sandbox/log", params={"since": "x"}).status_code == 400
+
+
+def test_log_bodies_come_only_when_asked_for(core_client: httpx.Client) -> None:
+    core_client.post("/client/v4/items", json={"name": "kept"})
+    plain = core_client.get("/_sandbox/log").json()["entries"][-1]
+    assert "request_body" not in plain and plain["request_type"] == "application/json"
+    full = core_client.get("/_sandbox/log", params={"bodies": "1"}).json()["entries"][-1]
+    assert json.loads(full["request_body"]) == {"name": "kept"}
+    assert full["response_type"].startswith("application/json") and json.loads(full["response_body"])
 
 
 def test_counters_reset_over_http(core_client: httpx.Client) -> None:

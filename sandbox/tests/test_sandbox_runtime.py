@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import subprocess
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +21,7 @@ from ci_deploy_sandbox.runtime import (
     banner,
     discover_apis,
     parse_setting,
+    pull_request_lines,
     run_foreground,
 )
 
@@ -43,11 +46,45 @@ def test_identities_have_the_shapes_clients_check() -> None:
     )
 
 
-def test_banner_prints_key_value_lines_then_where_sites_live(core_sandbox: Sandbox) -> None:
+def test_banner_prints_export_lines_then_where_sites_live_as_a_comment(core_sandbox: Sandbox) -> None:
     lines = banner(core_sandbox)
-    assert lines[0].startswith("CLOUDFLARE_API_BASE_URL=http://127.0.0.1:")
-    assert lines[-1] == f"SITES=http://<host>.localhost:{core_sandbox.port}/"
-    assert all(re.fullmatch(r"[A-Z_]+=\S+", line) for line in lines)
+    assert lines[0].startswith("export CLOUDFLARE_API_BASE_URL=http://127.0.0.1:")
+    assert lines[-1] == f"# sites: http://<host>.localhost:{core_sandbox.port}/"
+    assert all(re.fullmatch(r"export [A-Z_]+=\S+", line) for line in lines[:-1])
+    shell = subprocess.run(
+        ["sh", "-c", "\n".join([*lines, 'printf %s "$VERCEL_ORG_ID $SANDBOX_CONTROL_URL"'])],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert shell.stdout == f"{core_sandbox.env()['VERCEL_ORG_ID']} {core_sandbox.control_url}"
+
+
+def test_a_pull_request_is_opened_with_its_event_file_and_run_variables(tmp_path: Path) -> None:
+    with Sandbox(tmp_path) as sandbox:
+        lines = pull_request_lines(sandbox, 7)
+        assert lines[0] == f"# pull request #7 is open: {sandbox.github_api_url}/repos/acme/shop/pulls/7"
+        variables = dict(line.removeprefix("export ").split("=", 1) for line in lines[1:])
+        event = json.loads(Path(variables["GITHUB_EVENT_PATH"]).read_text())
+        assert (variables["GITHUB_EVENT_NAME"], event["action"], event["number"]) == (
+            "pull_request",
+            "opened",
+            7,
+        )
+        assert variables["GITHUB_SHA"] == event["pull_request"]["head"]["sha"]
+        headers = {"Authorization": f"Bearer {identities.GITHUB_TOKEN}"}
+        pull = httpx.get(f"{sandbox.github_api_url}/repos/acme/shop/pulls/7", headers=headers).json()
+        assert (pull["head"]["ref"], pull["head"]["sha"]) == ("pr-7", variables["GITHUB_SHA"])
+
+
+def test_the_control_api_opens_a_pull_request_and_answers_its_event() -> None:
+    with Sandbox() as sandbox, httpx.Client(base_url=sandbox.control_url) as client:
+        opened = client.post("/github/pulls", json={"number": 3, "repository": "o/r", "head_ref": "feat"})
+        assert opened.status_code == 201
+        assert (opened.json()["pull_request"]["head"]["ref"], opened.json()["repository"]["full_name"]) == (
+            "feat",
+            "o/r",
+        )
+        assert client.post("/github/pulls", json={"number": "x"}).status_code == 400
+        assert client.post("/github/pulls", json={"number": 3, "repository": "nope"}).status_code == 400
 
 
 def test_discovery_finds_the_api_modules_that_exist() -> None:
@@ -109,7 +146,7 @@ def test_run_foreground_prints_the_banner_and_serves_until_stopped(
     stop.set()
     thread.join(10)
     assert not thread.is_alive()
-    assert lines[-1] == f"SITES=http://<host>.localhost:{port}/"
+    assert lines[-1] == f"# sites: http://<host>.localhost:{port}/"
     assert (tmp_path / "state.json").exists()
 
 

@@ -113,6 +113,12 @@ def _add_tool_commands(commands: Any) -> None:
     sandbox.add_argument(
         "--set", dest="settings", action="append", default=[], metavar="KEY=VALUE", help="a behaviour setting"
     )
+    sandbox.add_argument(
+        "--pull-request",
+        type=int,
+        metavar="N",
+        help="open pull request #N in its GitHub and print the run's variables",
+    )
 
 
 def _names() -> list[str]:
@@ -284,7 +290,10 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: --fault/--set: {exc}", file=sys.stderr)
         return 2
-    run_foreground(sandbox)
+    if args.pull_request is not None and args.pull_request < 1:
+        print("error: --pull-request: a pull request number is a positive integer", file=sys.stderr)
+        return 2
+    run_foreground(sandbox, pull_request=args.pull_request)
     return 0
 
 

@@ -204,6 +204,7 @@ def qualify(name: str, zone: str) -> str:
 
 
 def zone_json(zone: Zone) -> JsonDict:
+    account_name = ACCOUNT_NAMES.get(zone.account_id, zone.account_id)
     return {
         "id": zone.id,
         "name": zone.name,
@@ -212,9 +213,16 @@ def zone_json(zone: Zone) -> JsonDict:
         "type": "full",
         "development_mode": 0,
         "name_servers": ["ada.ns.cloudflare.localhost", "bob.ns.cloudflare.localhost"],
-        "account": {"id": zone.account_id, "name": ACCOUNT_NAMES.get(zone.account_id, zone.account_id)},
+        "account": {"id": zone.account_id, "name": account_name},
+        "owner": {"id": zone.account_id, "name": account_name, "type": "organization"},
+        "meta": {"cdn_only": False, "dns_only": False, "foundation_dns": False, "phishing_detected": False},
+        # a zone created on Cloudflare (not moved from another DNS host) has no original host
+        "original_name_servers": None,
+        "original_registrar": None,
+        "original_dnshost": None,
         "created_on": "2024-01-01T00:00:00.000000Z",
         "modified_on": "2024-01-01T00:00:00.000000Z",
+        "activated_on": "2024-01-01T00:00:00.000000Z",
     }
 
 

@@ -2,7 +2,8 @@
 
 Adding a domain does not create DNS (as on Cloudflare): it stays ``pending`` until a CNAME
 ``<domain>`` -> the project's ``subdomain`` (or one of its hosts, e.g. a branch alias) exists in a
-zone of the same account, and becomes ``active`` when that is observed — on a GET (one or the
+zone of the same account or in the sandbox DNS (the domain owner's DNS host, ``dns``), and
+becomes ``active`` when that is observed — on a GET (one or the
 list) or a PATCH, which is the API's "retry validation". Real activation takes minutes (DNS and
 certificates); here it is as soon as the record is right. An active domain serves production, or
 whatever project host its CNAME names.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from ci_deploy_sandbox import app
+from ci_deploy_sandbox import app, dns
 from ci_deploy_sandbox.cloudflare_auth import Grant, TokenRoute
 from ci_deploy_sandbox.cloudflare_common import (
     DOMAIN_EXISTS,
@@ -95,14 +96,16 @@ class Domains:
         return success(None)
 
     def observe(self, project: Project, domain: CustomDomain) -> None:
-        """Activate a pending domain whose CNAME now points at the project."""
+        """Activate a pending domain whose CNAME now points at the project: a record in a zone
+        of the account (what ci-deploy creates), or at the owner's DNS host (the sandbox DNS)."""
         if domain.status == "active":
             return
         zone = self.ctx.zone_for(domain.name, project.account_id)
-        target = self.ctx.cname_target(domain.name)
+        in_zone = self.ctx.cname_target(domain.name) if zone is not None else None
+        targets = [t for t in (in_zone, *dns.lookup(self.ctx.world, domain.name, "CNAME")) if t]
         sub = project.subdomain
-        if zone is not None and target is not None and (target == sub or target.endswith("." + sub)):
-            domain.status, domain.zone_tag = "active", zone.id
+        if any(target == sub or target.endswith("." + sub) for target in targets):
+            domain.status, domain.zone_tag = "active", zone.id if zone is not None else domain.zone_tag
             self.ctx.refresh(project)
 
     def view(self, project: Project, domain: CustomDomain) -> JsonDict:
@@ -113,7 +116,7 @@ class Domains:
             where = (
                 "in its zone"
                 if self.ctx.zone_for(domain.name, project.account_id)
-                else "(the domain is in no zone of this account)"
+                else "at its DNS host (the sandbox: POST /_sandbox/dns)"
             )
             message = f"CNAME record not set: add a CNAME {domain.name} -> {project.subdomain} {where}"
             validation["error_message"] = verification["error_message"] = message

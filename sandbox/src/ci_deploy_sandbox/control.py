@@ -16,14 +16,20 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ci_deploy_sandbox import dns
 from ci_deploy_sandbox.app import Request, Response, Router
 from ci_deploy_sandbox.faults import Fault
+from ci_deploy_sandbox.github_events import pull_request_event
 from ci_deploy_sandbox.webhooks import WebhookReceiver
 
 if TYPE_CHECKING:
     from ci_deploy_sandbox.world import SandboxWorld
 
 LOG_CAPACITY = 100_000
+#: the newest requests whose JSON bodies the log keeps (older entries keep only their numbers)
+BODY_CAPACITY = 2_000
+#: a JSON body larger than this is not kept (an asset upload), only its size
+BODY_LIMIT = 256 * 1024
 
 
 @dataclass
@@ -39,21 +45,44 @@ class LogEntry:
     fault: str | None
     seq: int = 0
     time: float = field(default_factory=time.time)
+    #: content types, and the JSON bodies as text when small enough (see :func:`json_text`)
+    request_type: str = ""
+    request_body: str | None = None
+    response_type: str = ""
+    response_body: str | None = None
+
+    def without_bodies(self) -> None:
+        self.request_body = self.response_body = None
+
+
+def json_text(content_type: str, body: bytes) -> str | None:
+    """A JSON body as text for the log, or None (not JSON, not UTF-8, or over the limit)."""
+    if "json" not in content_type.lower() or not body or len(body) > BODY_LIMIT:
+        return None
+    try:
+        return body.decode()
+    except UnicodeDecodeError:
+        return None
 
 
 class RequestLog:
     """The last :data:`LOG_CAPACITY` requests, numbered from 1 so a reader can ask for news."""
 
-    def __init__(self, capacity: int = LOG_CAPACITY) -> None:
+    def __init__(self, capacity: int = LOG_CAPACITY, body_capacity: int = BODY_CAPACITY) -> None:
         self._entries: collections.deque[LogEntry] = collections.deque(maxlen=capacity)
+        self._body_capacity = body_capacity
         self._seq = 0
         self._lock = threading.Lock()
 
     def append(self, entry: LogEntry) -> None:
+        """Number and keep ``entry``; the entry ``body_capacity`` back loses its bodies, so the
+        log's memory stays bounded however long the sandbox runs."""
         with self._lock:
             self._seq += 1
             entry.seq = self._seq
             self._entries.append(entry)
+            if len(self._entries) > self._body_capacity:
+                self._entries[-self._body_capacity - 1].without_bodies()
 
     def since(self, seq: int = 0, limit: int | None = None) -> list[LogEntry]:
         with self._lock:
@@ -114,6 +143,10 @@ class ControlApi:
         add("DELETE", "/faults", "sandbox.faults.clear", self.clear_faults)
         add("GET", "/sites", "sandbox.sites", self.sites)
         add("GET", "/webhooks", "sandbox.webhooks", self.webhooks)
+        add("GET", "/dns", "sandbox.dns", self.dns)
+        add("POST", "/dns", "sandbox.dns.add", self.add_dns)
+        add("DELETE", "/dns", "sandbox.dns.remove", self.remove_dns)
+        add("POST", "/github/pulls", "sandbox.github.pulls.open", self.open_pull_request)
 
     def health(self, request: Request) -> Response:
         return Response.json({"ok": True, "port": self.world.port, "apis": sorted(self.world.apis)})
@@ -125,6 +158,10 @@ class ControlApi:
         except ValueError:
             return _bad("since and limit must be integers")
         entries = [dataclasses.asdict(entry) for entry in self.world.requests.since(since, limit)]
+        if request.arg("bodies") not in ("1", "true"):  # bodies on request: they can be large
+            for entry in entries:
+                for key in ("request_body", "response_body"):
+                    entry.pop(key)
         last = entries[-1]["seq"] if entries else max(since, 0)
         return Response.json({"entries": entries, "last": last})
 
@@ -181,6 +218,46 @@ class ControlApi:
         receiver = self.world.apis.get("webhooks")
         deliveries = receiver.received() if isinstance(receiver, WebhookReceiver) else []
         return Response.json({"deliveries": deliveries})
+
+    def dns(self, request: Request) -> Response:
+        return Response.json({"records": dns.table(self.world)})
+
+    def add_dns(self, request: Request) -> Response:
+        """``{"name", "type", "value"}``: a record at the domain owner's DNS host."""
+        body = _json_body(request)
+        if not isinstance(body, dict):
+            return _bad('expected {"name": "www.example.com", "type": "CNAME", "value": "..."}')
+        try:
+            records = dns.add(
+                self.world, str(body.get("name", "")), str(body.get("type", "")), str(body.get("value", ""))
+            )
+        except ValueError as exc:
+            return _bad(str(exc))
+        return Response.json({"records": records})
+
+    def remove_dns(self, request: Request) -> Response:
+        """``?name=...[&type=...]``: remove a name's records."""
+        name = request.arg("name")
+        if not name:
+            return _bad("name is required, e.g. DELETE /_sandbox/dns?name=www.example.com&type=CNAME")
+        return Response.json({"records": dns.remove(self.world, name, request.arg("type"))})
+
+    def open_pull_request(self, request: Request) -> Response:
+        """``{"number", "repository"?, "head_ref"?, "head_sha"?, "action"?}``: seed the pull
+        request in the emulated GitHub; answers the ``pull_request`` event of a run for it."""
+        body = _json_body(request)
+        github = self.world.apis.get("github")
+        if github is None:
+            return Response.json({"error": {"status": 404, "message": "GitHub is not emulated"}}, 404)
+        if not isinstance(body, dict) or not isinstance(body.get("number"), int):
+            return _bad('expected {"number": 7, "repository": "acme/shop", "head_ref": "feature"}')
+        options = {k: str(body[k]) for k in ("repository", "head_ref", "head_sha", "action") if k in body}
+        try:
+            with self.world.lock:
+                event = pull_request_event(github, request.origin, body["number"], **options)
+        except ValueError as exc:
+            return _bad(str(exc))
+        return Response.json(event, 201)
 
 
 def _json_body(request: Request) -> Any:

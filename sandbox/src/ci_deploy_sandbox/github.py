@@ -12,21 +12,28 @@ seeded through the Python methods below (tests, demos).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
 
-from ci_deploy_sandbox import app, github_artifacts, github_deployments, github_secrets, identities
+from ci_deploy_sandbox import (
+    app,
+    github_artifacts,
+    github_comments,
+    github_deployments,
+    github_objects,
+    github_secrets,
+    identities,
+)
 from ci_deploy_sandbox.github_common import (
     Context,
     GitHubErrorReply,
     JsonDict,
     Principal,
     Store,
-    comment_body,
     not_found,
     now,
-    paginate,
     public_comment,
 )
 
@@ -65,18 +72,8 @@ class GitHubEmulator(app.ApiEmulator):
         self._route(
             "GET", f"{repo}/pulls/{{number}}", "github.pulls.get", self._get_pull, "pull_requests", "read"
         )
-        comments, comment = f"{repo}/issues/{{number}}/comments", f"{repo}/issues/comments/{{id}}"
-        self._route("GET", comments, "github.comments.list", self._list_comments, "pull_requests", "read")
-        self._route(
-            "POST", comments, "github.comments.create", self._create_comment, "pull_requests", "write"
-        )
-        self._route("GET", comment, "github.comments.get", self._get_comment, "pull_requests", "read")
-        self._route(
-            "PATCH", comment, "github.comments.update", self._update_comment, "pull_requests", "write"
-        )
-        self._route(
-            "DELETE", comment, "github.comments.delete", self._delete_comment, "pull_requests", "write"
-        )
+        for method, pattern, endpoint, handler, level in github_comments.ROUTES:
+            self._route(method, repo + pattern, endpoint, handler, "pull_requests", level)
         for method, pattern, endpoint, handler, level in github_deployments.ROUTES:
             self._route(method, repo + pattern, endpoint, handler, "deployments", level)
         for method, pattern, endpoint, handler, scope, level in github_secrets.ROUTES:
@@ -143,7 +140,7 @@ class GitHubEmulator(app.ApiEmulator):
             return exc.response()
         if not principal.can_read_user:
             return GitHubErrorReply(403, principal.denial).response()
-        return app.Response.json(principal.user())
+        return app.Response.json(github_objects.simple_user(principal.user(), request.origin))
 
     def _download(self, request: app.Request) -> app.Response:
         return github_artifacts.download(self.store, request, self.world.blobs)
@@ -154,64 +151,8 @@ class GitHubEmulator(app.ApiEmulator):
         pull = ctx.repo["pulls"].get(ctx.request.params["number"])
         if pull is None:
             raise not_found()
-        return app.Response.json(pull)
-
-    def _comment(self, ctx: Context) -> JsonDict:
-        """The stored comment the request addresses."""
-        comments: list[JsonDict] = ctx.repo["comments"]
-        for comment in comments:
-            if str(comment["id"]) == ctx.request.params["id"]:
-                return comment
-        raise not_found()
-
-    def _list_comments(self, ctx: Context) -> app.Response:
-        number = int(ctx.request.params["number"])
-        items = [c for c in ctx.repo["comments"] if c["_issue"] == number]
-        return paginate(
-            ctx.request, [public_comment(c, ctx.request.origin) for c in sorted(items, key=lambda c: c["id"])]
-        )
-
-    def _create_comment(self, ctx: Context) -> app.Response:
-        body = comment_body(ctx)
-        comment = self._add_comment(ctx.repo, int(ctx.request.params["number"]), body, ctx.principal.user())
-        return app.Response.json(public_comment(comment, ctx.request.origin), 201)
-
-    def _get_comment(self, ctx: Context) -> app.Response:
-        return app.Response.json(public_comment(self._comment(ctx), ctx.request.origin))
-
-    def _update_comment(self, ctx: Context) -> app.Response:
-        comment = self._own_comment(ctx)
-        comment.update(body=comment_body(ctx), updated_at=now())
-        return app.Response.json(public_comment(comment, ctx.request.origin))
-
-    def _delete_comment(self, ctx: Context) -> app.Response:
-        comment = self._own_comment(ctx)
-        ctx.repo["comments"].remove(comment)
-        return app.Response(204)
-
-    def _own_comment(self, ctx: Context) -> JsonDict:
-        """The stored comment addressed by the request, when its author is the caller."""
-        stored = self._comment(ctx)
-        if stored["user"]["login"] != ctx.principal.login:
-            raise GitHubErrorReply(403, ctx.principal.denial)
-        return stored
-
-    def _add_comment(self, repo: JsonDict, number: int, body: str, user: JsonDict) -> JsonDict:
-        comment_id = self.store.new_id()
-        stamp = now()
-        comment = {
-            "id": comment_id,
-            "node_id": f"IC_{comment_id}",
-            "body": body,
-            "user": user,
-            "created_at": stamp,
-            "updated_at": stamp,
-            "author_association": "CONTRIBUTOR" if user["type"] == "User" else "NONE",
-            "_issue": number,
-            "_repo": repo["full_name"],
-        }
-        repo["comments"].append(comment)
-        return comment
+        head_repo = self.store.repo(pull["head"]["repo"])
+        return app.Response.json(github_objects.pull_request(pull, ctx.repo, head_repo, ctx.request.origin))
 
     # --- seeding (tests and demos) ---------------------------------------------------------
 
@@ -228,18 +169,19 @@ class GitHubEmulator(app.ApiEmulator):
     ) -> JsonDict:
         """Create or update a pull request (a push to it changes ``head_sha``)."""
         repo = self.store.repo(repository)
-        head_repo = head_repository or repository
+        head_repo = self.store.repo(head_repository or repository)["full_name"]
+        earlier = repo["pulls"].get(str(number)) or {"id": self.store.new_id(), "created_at": now()}
         pull = {
+            "id": earlier["id"],
             "number": number,
             "state": state,
             "title": f"Pull request #{number}",
-            "head": {
-                "ref": head_ref,
-                "sha": head_sha,
-                "repo": {"full_name": head_repo, "fork": head_repo != repository},
-            },
-            "base": {"ref": base_ref, "repo": {"full_name": repository}},
+            "user": Principal("", "octocat", 5000 + len("octocat"), "User").user(),
+            "head": {"ref": head_ref, "sha": head_sha, "repo": head_repo},
+            "base": {"ref": base_ref, "sha": hashlib.sha1(f"{repository}:{base_ref}".encode()).hexdigest()},
             "merged": False,
+            "created_at": earlier["created_at"],
+            "updated_at": now(),
         }
         repo["pulls"][str(number)] = pull
         self.world.save()
@@ -250,7 +192,9 @@ class GitHubEmulator(app.ApiEmulator):
     ) -> int:
         """A comment on a PR written by someone else (a human by default); returns its id."""
         user = Principal("", login, 5000 + len(login), user_type).user()
-        comment_id = int(self._add_comment(self.store.repo(repository), number, body, user)["id"])
+        comment_id = int(
+            github_comments.add_comment(self.store, self.store.repo(repository), number, body, user)["id"]
+        )
         self.world.save()
         return comment_id
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from ci_deploy_sandbox import app, identities
+from ci_deploy_sandbox import app, github_objects, identities
 
 JsonDict = dict[str, Any]
 
@@ -84,14 +84,8 @@ class Principal:
         return "Resource not accessible by personal access token"
 
     def user(self) -> JsonDict:
-        """The ``user`` object GitHub embeds in comments and deployments."""
-        return {
-            "login": self.login,
-            "id": self.user_id,
-            "node_id": f"U_{self.user_id}",
-            "type": self.user_type,
-            "site_admin": False,
-        }
+        """What the store keeps of this user; answers show it as a full ``simple-user``."""
+        return github_objects.stored_user(self.login, self.user_id, self.user_type)
 
 
 def default_principals() -> list[Principal]:
@@ -130,6 +124,7 @@ class Store:
             repos[full_name] = {
                 "id": self.new_id(),
                 "full_name": full_name,
+                "created_at": now(),
                 "pulls": {},
                 "comments": [],
                 "deployments": [],
@@ -202,7 +197,9 @@ def public_comment(comment: JsonDict, origin: str = "http://127.0.0.1") -> JsonD
     base = f"{origin}/api/v3/repos/{comment['_repo']}"
     shown = {k: v for k, v in comment.items() if not k.startswith("_")}
     shown["url"] = f"{base}/issues/comments/{comment['id']}"
+    shown["html_url"] = f"{origin}/{comment['_repo']}/pull/{comment['_issue']}#issuecomment-{comment['id']}"
     shown["issue_url"] = f"{base}/issues/{comment['_issue']}"
+    shown["user"] = github_objects.simple_user(comment["user"], origin)
     return shown
 
 

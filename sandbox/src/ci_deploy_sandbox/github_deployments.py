@@ -23,6 +23,7 @@ from ci_deploy_sandbox.github_common import (
     now,
     paginate,
 )
+from ci_deploy_sandbox.github_objects import simple_user
 
 STATES = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -52,7 +53,20 @@ def _latest_state(repo: JsonDict, deployment_id: int) -> str | None:
 
 def _view(ctx: Context, deployment: JsonDict) -> JsonDict:
     url = f"{ctx.api_base}/deployments/{deployment['id']}"
-    return {**deployment, "url": url, "statuses_url": f"{url}/statuses", "repository_url": ctx.api_base}
+    creator = simple_user(deployment["creator"], ctx.request.origin)
+    return {
+        **deployment,
+        "creator": creator,
+        "url": url,
+        "statuses_url": f"{url}/statuses",
+        "repository_url": ctx.api_base,
+    }
+
+
+def _status_view(ctx: Context, status: JsonDict) -> JsonDict:
+    """A stored status as GitHub shows it: its own ``url`` and a full ``creator``."""
+    url = f"{status['deployment_url']}/statuses/{status['id']}"
+    return {**status, "url": url, "creator": simple_user(status["creator"], ctx.request.origin)}
 
 
 def create(ctx: Context) -> app.Response:
@@ -162,13 +176,13 @@ def create_status(ctx: Context) -> app.Response:
     status = _add_status(ctx, deployment, str(state), body)
     if state == "success" and body.get("auto_inactive", True) is not False:
         _auto_inactivate(ctx, deployment)
-    return app.Response.json(status, 201)
+    return app.Response.json(_status_view(ctx, status), 201)
 
 
 def list_statuses(ctx: Context) -> app.Response:
     deployment = _find(ctx)
     statuses = ctx.repo["statuses"].get(str(deployment["id"]), [])
-    return paginate(ctx.request, list(reversed(statuses)))
+    return paginate(ctx.request, [_status_view(ctx, s) for s in reversed(statuses)])
 
 
 def describe(repo: JsonDict) -> list[JsonDict]:

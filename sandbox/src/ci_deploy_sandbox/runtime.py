@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import shlex
 import shutil
 import signal
 import sys
@@ -25,6 +26,7 @@ from ci_deploy_sandbox import identities
 from ci_deploy_sandbox.app import ApiEmulator
 from ci_deploy_sandbox.control import LogEntry
 from ci_deploy_sandbox.faults import Fault, FaultPlan
+from ci_deploy_sandbox.github_events import pull_request_event, run_variables
 from ci_deploy_sandbox.sentry import TOKEN as SENTRY_TOKEN
 from ci_deploy_sandbox.server import SandboxHTTPServer, serve_in_thread
 from ci_deploy_sandbox.webhooks import WebhookReceiver
@@ -224,24 +226,49 @@ def parse_setting(text: str) -> tuple[str, Any]:
         return name.strip(), value
 
 
+def exports(variables: Mapping[str, str]) -> list[str]:
+    """``export KEY=value`` lines, quoted for a POSIX shell, to paste or ``eval``."""
+    return [f"export {key}={shlex.quote(value)}" for key, value in variables.items()]
+
+
 def banner(sandbox: Sandbox) -> list[str]:
-    """The ``KEY=value`` lines ``ci-deploy sandbox`` prints, then where sites are served."""
-    lines = [f"{key}={value}" for key, value in sandbox.env().items()]
-    lines.append(f"SANDBOX_CONTROL_URL={sandbox.control_url}")
-    lines.append(f"SITES={sandbox.sites_url}")
+    """What ``ci-deploy sandbox`` prints: the settings as ``export`` lines, then where sites are
+    served as a ``#`` comment, so the whole output can be pasted into a shell."""
+    lines = exports({**sandbox.env(), "SANDBOX_CONTROL_URL": sandbox.control_url})
+    lines.append(f"# sites: {sandbox.sites_url}")
     return lines
 
 
-def run_foreground(sandbox: Sandbox, out: TextIO | None = None, stop: threading.Event | None = None) -> None:
+def pull_request_lines(sandbox: Sandbox, number: int) -> list[str]:
+    """Open pull request ``number`` in the sandbox's GitHub, write the event of a run for it
+    next to the state, and return the ``export`` lines of that run's variables."""
+    github = sandbox.world.apis["github"]
+    with sandbox.world.lock:
+        event = pull_request_event(github, sandbox.origin, number)
+    path = sandbox.state_dir / "events" / f"pull_request-{number}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(event, indent=2) + "\n")
+    lines = [f"# pull request #{number} is open: {event['pull_request']['url']}"]
+    return lines + exports(run_variables(event, str(path)))
+
+
+def run_foreground(
+    sandbox: Sandbox,
+    out: TextIO | None = None,
+    stop: threading.Event | None = None,
+    pull_request: int | None = None,
+) -> None:
     """Start ``sandbox`` and serve until Ctrl-C or SIGTERM (or ``stop`` is set), printing the
-    settings first; state is saved on the way out. (Built by the caller, so a bad ``--fault`` or
+    settings first (and, with ``pull_request``, that pull request's run variables); state is
+    saved on the way out. (Built by the caller, so a bad ``--fault`` or
     ``--set`` is reported before anything starts.)"""
     out = out or sys.stdout
     stop = stop or threading.Event()
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set()) if in_main else None
     with sandbox:
-        for line in banner(sandbox):
+        lines = banner(sandbox) + (pull_request_lines(sandbox, pull_request) if pull_request else [])
+        for line in lines:
             print(line, file=out)
         out.flush()
         try:

@@ -164,7 +164,15 @@ class VercelEmulator(app.ApiEmulator):
     # --- user and teams -------------------------------------------------------------------------
 
     def user(self, request: app.Request, scope: Scope) -> app.Response:
-        return app.Response.json({"user": scope.account.user})
+        """The full user (a token with every privilege): a Hobby account with no soft block."""
+        account: JsonDict = {
+            "createdAt": 1704067200000,
+            "softBlock": None,
+            "billing": None,
+            "resourceConfig": {},
+        }
+        more = {"stagingPrefix": scope.account.user["username"], "hasTrialAvailable": False}
+        return app.Response.json({"user": {**scope.account.user, **account, **more}})
 
     def teams(self, request: app.Request, scope: Scope) -> app.Response:
         teams = [self._team_view(t) for t in scope.account.teams]

@@ -186,7 +186,7 @@ class Deployments:
         created = self.ctx.created_ms()
         deployment_id = new_id("dpl_", 28)
         user = scope.account.user
-        return {
+        fields: JsonDict = {
             "id": deployment_id,
             # The url carries the sandbox port: a `.localhost` host is served over http:// on
             # the port of the deployment's own URL (the contract), so clients can reach it.
@@ -202,9 +202,12 @@ class Deployments:
             "inspectorUrl": f"https://vercel.com/{scope.slug}/{project['name']}/{deployment_id[4:]}",
             "createdAt": created,
             "buildingAt": created,
-            "ready": None,
+            "bootedAt": created,
+            "createdIn": "iad1",
+            "buildSkipped": False,
+            "isInConcurrentBuildsQueue": False,
+            "isInSystemBuildsQueue": False,
             "creator": {"uid": user["id"], "username": user["username"]},
-            "team": {k: scope.team[k] for k in ("id", "name", "slug")} if scope.team else None,
             "meta": meta,
             "gitMetadata": git,
             "regions": ["iad1"],
@@ -214,10 +217,16 @@ class Deployments:
             "public": False,
             "source": body.get("source", "cli"),
             "projectSettings": settings,
-            "readySubstate": "PROMOTED" if target == "production" else None,
             "isInstantStatic": False,
+            "build": {"env": []},
+            # a static deployment without a vercel.json `routes` has none: null, as documented
+            "routes": None,
+            "_creatorEmail": user.get("email", ""),
             "env": sorted(snapshot_env(project, target, body)),
         }
+        if scope.team:  # only a team's deployment names its team
+            fields["team"] = {k: scope.team[k] for k in ("id", "name", "slug")}
+        return fields
 
     # --- read, list, delete --------------------------------------------------------------------
 

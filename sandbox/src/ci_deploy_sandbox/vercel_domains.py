@@ -1,11 +1,11 @@
 """Project domains with TXT verification, and ``/v6/domains/{domain}/config``.
 
-The sandbox's DNS is the setting ``vercel.dns``: ``{"<name> <TYPE>": "value" | ["values"]}``,
-e.g. ``{"_vercel.example.com TXT": "vc-domain-verify=www.example.com,0123…",
-"www.example.com CNAME": "cname.vercel-dns.com"}``, set at start or at run time through the
-sandbox's settings API. A domain needs verification when it is listed in the setting
-``vercel.domains_needing_verification`` (standing for "in use by another account") or is already
-on another account's project; it is served only once verified.
+The DNS is the sandbox's (``ci_deploy_sandbox.dns``: ``POST /_sandbox/dns``) plus the older
+setting ``vercel.dns``: ``{"<name> <TYPE>": "value" | ["values"]}``, e.g.
+``{"_vercel.example.com TXT": "vc-domain-verify=www.example.com,0123…",
+"www.example.com CNAME": "cname.vercel-dns.com"}``. A domain needs verification when it is
+listed in the setting ``vercel.domains_needing_verification`` (standing for "in use by another
+account") or is already on another account's project; it is served only once verified.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from ci_deploy_sandbox import app
+from ci_deploy_sandbox import app, dns
 from ci_deploy_sandbox.vercel_common import Context, JsonDict, Scope, VercelErrorReply, body_object, public
 from ci_deploy_sandbox.vercel_lifecycle import Lifecycle
 from ci_deploy_sandbox.vercel_projects import Projects
@@ -51,11 +51,13 @@ class Domains:
     # --- DNS ------------------------------------------------------------------------------------
 
     def dns(self, name: str, kind: str) -> list[str]:
-        """The sandbox DNS's values for ``name``/``kind`` (lower-cased, no trailing dot)."""
+        """The values for ``name``/``kind`` in the sandbox DNS (``/_sandbox/dns``) and the older
+        ``vercel.dns`` setting (lower-cased, no trailing dot)."""
         table: dict[str, Any] = self.ctx.setting("vercel.dns", {}) or {}
         found = table.get(f"{name} {kind}", table.get(f"{name}. {kind}", []))
         values = found if isinstance(found, list) else [found]
-        return [str(v).strip().rstrip(".").lower() for v in values]
+        legacy = [str(v).strip().rstrip(".").lower() for v in values]
+        return legacy + [v.lower() for v in dns.lookup(self.ctx.world, name, kind)]
 
     # --- handlers -------------------------------------------------------------------------------
 

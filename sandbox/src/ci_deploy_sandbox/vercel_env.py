@@ -40,7 +40,8 @@ def snapshot_env(project: JsonDict, target: str | None, body: JsonDict) -> dict[
 def _shown(record: JsonDict, decrypt: bool) -> JsonDict:
     """A variable as the API returns it: ``sensitive`` values never, ``encrypted``/``secret``
     only when decrypted (otherwise an opaque string)."""
-    shown = {k: v for k, v in record.items() if k != "value"}
+    # a variable for every branch has no ``gitBranch`` at all (the API types it a string)
+    shown = {k: v for k, v in record.items() if k != "value" and not (k == "gitBranch" and v is None)}
     if record["type"] == "sensitive":
         return {**shown, "value": ""}
     if record["type"] in ("encrypted", "secret") and not decrypt:

@@ -49,7 +49,7 @@ class Lifecycle:
             deployment.update(readyState="ERROR", errorCode="BUILD_FAILED", errorMessage=BUILD_ERROR_MESSAGE)
             self.log(deployment, "stderr", f"Error: {BUILD_ERROR_MESSAGE}", at)
             return
-        deployment.update(readyState="READY", ready=at, aliasAssigned=at)
+        deployment.update(readyState="READY", ready=at, aliasAssigned=True)
         self.aliases.publish_deployment(deployment)
         self.log(deployment, "stdout", "Build Completed in /vercel/output", at)
         if project is None:
@@ -154,7 +154,8 @@ class Lifecycle:
         keys = SUMMARY_KEYS
         return {
             "uid": deployment["id"],
-            **{key: deployment.get(key) for key in keys},
+            # fields a deployment has not got yet (``ready``, ``readySubstate``) are left out
+            **{key: deployment[key] for key in keys if key in deployment},
             "created": deployment["createdAt"],
             "state": state,
             "readyState": state,

@@ -21,6 +21,8 @@ from ci_deploy_sandbox.vercel_lifecycle import Lifecycle
 Handler = Callable[[app.Request, Scope], app.Response]
 
 _NAME = re.compile(r"^[a-z0-9._-]{1,100}$")
+#: a Hobby project's function defaults, as Vercel answers them
+RESOURCE_CONFIG = {"functionDefaultRegions": ["iad1"], "functionDefaultTimeout": 10, "fluid": False}
 EDITABLE = (
     "name",
     "framework",
@@ -104,6 +106,9 @@ class Projects:
             "installCommand": None,
             "outputDirectory": None,
             "nodeVersion": "22.x",
+            "directoryListing": False,
+            "resourceConfig": dict(RESOURCE_CONFIG),
+            "defaultResourceConfig": dict(RESOURCE_CONFIG),
             "sourceFilesOutsideRootDirectory": True,
             "autoAssignCustomDomains": True,
             "live": False,
@@ -130,8 +135,20 @@ class Projects:
         return view
 
     def _brief(self, deployment: JsonDict) -> JsonDict:
+        """A deployment as a project's ``latestDeployments``/``targets`` show it."""
         summary = self.lifecycle.summary(deployment)
-        return {**summary, "id": deployment["id"], "alias": deployment["alias"]}
+        creator = {**deployment["creator"], "email": deployment.get("_creatorEmail", "")}
+        return {
+            **summary,
+            "id": deployment["id"],
+            "alias": deployment["alias"],
+            "creator": creator,
+            "userId": creator["uid"],
+            "createdIn": deployment.get("createdIn", "iad1"),
+            "deploymentHostname": deployment["_host"].split(".", 1)[0],
+            "plan": deployment.get("plan", "hobby"),
+            "private": True,
+        }
 
     # --- handlers ---------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ci_deploy_sandbox.app import ApiEmulator, Request, Response, Site, World
-from ci_deploy_sandbox.control import ControlApi, Counters, LogEntry, RequestLog
+from ci_deploy_sandbox.control import ControlApi, Counters, LogEntry, RequestLog, json_text
 from ci_deploy_sandbox.faults import BUILTIN_KINDS, Fault, FaultPlan, status_response
 from ci_deploy_sandbox.sites import Rules, Sites, not_served, serve
 from ci_deploy_sandbox.sites_pages import serve_pages
@@ -199,6 +199,8 @@ class SandboxWorld(World):
     def _record(self, request: Request, outcome: Outcome, started: float) -> None:
         response = outcome.response
         sent = 0 if response is None or request.method == "HEAD" else len(response.body)
+        request_type = request.headers.get("content-type", "")
+        response_type = "" if response is None else response.header("content-type") or ""
         self.counters.request(request.endpoint, len(request.body), sent, outcome.fault)
         self.requests.append(
             LogEntry(
@@ -211,6 +213,10 @@ class SandboxWorld(World):
                 bytes_out=sent,
                 duration_ms=round((time.monotonic() - started) * 1000, 3),
                 fault=outcome.fault,
+                request_type=request_type,
+                request_body=json_text(request_type, request.body),
+                response_type=response_type,
+                response_body=None if response is None else json_text(response_type, response.body),
             )
         )
 

@@ -5,7 +5,7 @@ every call, the user and team endpoints the CLI calls at startup, file uploads (
 checked against their sha1), persistence, and the route table of the other parts:
 deployments (``vercel_deployments``), their lifecycle (``vercel_lifecycle``) and build log
 (``vercel_builds``), aliases and promote/rollback (``vercel_promote``), projects, env vars and
-domains.
+domains (of projects, and of the account: ``vercel_team_domains``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from ci_deploy_sandbox.vercel_env import EnvVars
 from ci_deploy_sandbox.vercel_lifecycle import Lifecycle
 from ci_deploy_sandbox.vercel_projects import Projects
 from ci_deploy_sandbox.vercel_promote import Promotions
+from ci_deploy_sandbox.vercel_team_domains import TeamDomains
 from ci_deploy_sandbox.vercel_tokens import Tokens
 
 ScopedHandler = Callable[[app.Request, Scope], app.Response]
@@ -86,6 +87,7 @@ class VercelEmulator(app.ApiEmulator):
             Domains(self.ctx, self.lifecycle, self.projects),
             Promotions(self.lifecycle, self.projects),
             Tokens(),
+            TeamDomains(self.ctx),
         ]
         own: list[tuple[str, str, str, ScopedHandler]] = [
             ("GET", "/v2/user", "vercel.user.get", self.user),

@@ -85,6 +85,8 @@ class VercelStore:
     deployments: dict[str, JsonDict] = field(default_factory=dict)
     aliases: dict[str, JsonDict] = field(default_factory=dict)
     last_created: int = 0
+    #: the domains of each account (``/v7/domains``), by id; project domains live on the project
+    domains: dict[str, JsonDict] = field(default_factory=dict)
 
     def to_json(self) -> JsonDict:
         return {
@@ -92,6 +94,7 @@ class VercelStore:
             "deployments": self.deployments,
             "aliases": self.aliases,
             "last_created": self.last_created,
+            "domains": self.domains,
         }
 
     @classmethod
@@ -101,6 +104,7 @@ class VercelStore:
             dict(data.get("deployments", {})),
             dict(data.get("aliases", {})),
             int(data.get("last_created", 0)),
+            dict(data.get("domains", {})),
         )
 
 

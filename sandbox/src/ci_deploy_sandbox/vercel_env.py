@@ -63,6 +63,8 @@ class EnvVars:
             ("PATCH", "/v9/projects/{project}/env/{env}", "vercel.env.edit", self.edit),
             ("DELETE", "/v9/projects/{project}/env/{env}", "vercel.env.delete", self.delete),
             ("DELETE", "/v10/projects/{project}/env/{env}", "vercel.env.delete", self.delete),
+            ("GET", "/v3/env/pull/{project}/{target}", "vercel.env.pull", self.pull),
+            ("GET", "/v3/env/pull/{project}/{target}/{branch}", "vercel.env.pull", self.pull),
         ]
 
     def create(self, request: app.Request, scope: Scope) -> app.Response:
@@ -134,6 +136,20 @@ class EnvVars:
         record = self._find(scope, request)
         project["_env"].remove(record)
         return app.Response.json(_shown(record, decrypt=False))
+
+    def pull(self, request: app.Request, scope: Scope) -> app.Response:
+        """``vercel env pull`` (and ``vercel link``): ``{env: {KEY: value}}`` for one target,
+        branch-specific values over the others, ``sensitive`` values as "". No OIDC token: the
+        sandbox is no OIDC issuer, like a project with OIDC federation turned off."""
+        project = self.projects.get_record(scope, request.params["project"])
+        target, branch = request.params["target"], request.params.get("branch")
+        if target not in TARGETS:
+            raise not_found("Environment", "not_found")
+        records: list[JsonDict] = project["_env"]
+        chosen = [e for e in records if target in e["target"] and e.get("gitBranch") in (None, branch)]
+        chosen.sort(key=lambda e: e.get("gitBranch") is not None)
+        env = {e["key"]: "" if e["type"] == "sensitive" else e["value"] for e in chosen}
+        return app.Response.json({"env": env})
 
     def _find(self, scope: Scope, request: app.Request) -> JsonDict:
         project = self.projects.get_record(scope, request.params["project"])

@@ -62,6 +62,7 @@ class Projects:
             ("GET", "/v9/projects", "vercel.projects.list", self.list),
             ("GET", "/v10/projects", "vercel.projects.list", self.list),
             ("POST", "/v11/projects", "vercel.projects.create", self.create),
+            ("POST", "/v1/projects", "vercel.projects.create", self.create),
             ("POST", "/v10/projects", "vercel.projects.create", self.create),
             ("PATCH", "/v9/projects/{project}", "vercel.projects.edit", self.edit),
             ("DELETE", "/v9/projects/{project}", "vercel.projects.delete", self.delete),

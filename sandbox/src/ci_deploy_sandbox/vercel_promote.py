@@ -25,6 +25,7 @@ class Promotions:
             ("POST", alias_list, "vercel.aliases.assign", self.assign),
             ("POST", "/now/deployments/{id}/aliases", "vercel.aliases.assign", self.assign),
             ("GET", alias_list, "vercel.aliases.list", self.list_aliases),
+            ("GET", "/now/deployments/{id}/aliases", "vercel.aliases.list", self.list_aliases),
             ("GET", "/v4/aliases/{alias}", "vercel.aliases.get", self.get_alias),
             ("DELETE", "/v2/aliases/{alias}", "vercel.aliases.delete", self.delete_alias),
             ("POST", "/v10/projects/{project}/promote/{id}", "vercel.projects.promote", self.promote),

@@ -16,10 +16,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ci_deploy import __version__
 from ci_deploy.config.inputs import add_cli_arguments, inputs_from_cli, read_action_inputs
+from ci_deploy.logs import install_logging
 
 if TYPE_CHECKING:
     from ci_deploy.config.event import Operation
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     env = dict(os.environ if environ is None else environ)
     from ci_deploy import runner
 
-    remove_logging = _install_logging(args.verbose)
+    remove_logging = install_logging(args.verbose)
     runner.use(runner.Runner(environ=env))
     try:
         return _main(args, env)
@@ -217,55 +218,6 @@ def _describe(error: Exception) -> str:
     if isinstance(request, httpx.Request):
         where = f"{request.method} {request.url.copy_with(query=None)}: "
     return f"{where}{type(error).__name__}: {error}".rstrip(": ")
-
-
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time, with every secret redacted and no line
-    the runner could read as a workflow command (the runner parses stderr too)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setFormatter(logging.Formatter("%(message)s"))
-
-    @property
-    def stream(self) -> TextIO:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: TextIO) -> None:
-        pass
-
-    def format(self, record: logging.LogRecord) -> str:
-        from ci_deploy.redaction import redact
-        from ci_deploy.runner import inert_lines
-
-        return inert_lines(redact(super().format(record)))
-
-
-def _install_logging(verbose: bool) -> Callable[[], None]:
-    """Progress lines (INFO) to stderr for this run; the sandbox's own chatter (its package logs
-    under its own name) only when verbose, else its warnings. Returns what undoes it."""
-    handler = _StderrHandler()
-    handler.setLevel(logging.DEBUG if verbose else logging.INFO)
-    levels = {
-        "ci_deploy": logging.DEBUG if verbose else logging.INFO,
-        "ci_deploy_sandbox": logging.DEBUG if verbose else logging.WARNING,
-    }
-    saved = []
-    for name, level in levels.items():
-        logger = logging.getLogger(name)
-        saved.append((logger, logger.level, logger.propagate))
-        logger.addHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = False  # our handler speaks for the package; no second copy from the root
-
-    def remove() -> None:
-        for logger, level, propagate in saved:
-            logger.removeHandler(handler)
-            logger.setLevel(level)
-            logger.propagate = propagate
-
-    return remove
 
 
 def _deploy_into_sandbox(args: argparse.Namespace, inputs: dict[str, str], environ: dict[str, str]) -> int:

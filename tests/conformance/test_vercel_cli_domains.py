@@ -58,7 +58,7 @@ def test_alias_set_adds_the_custom_domain_and_points_the_host_at_the_deployment(
     done = cli.run("alias", "set", host, "custom.example.com")
     assert "https://custom.example.com now points to" in done.stderr, done.stderr
 
-    alias = api_json(sandbox, "/v4/aliases/custom.example.com")
+    [alias] = api_json(sandbox, "/v4/aliases/custom.example.com")
     assert alias["deploymentId"] == api_json(sandbox, f"/v13/deployments/{host}")["id"]
     assert api_json(sandbox, "/v5/domains/example.com")["domain"]["name"] == "example.com"
     # a host outside .localhost is not reachable here: the sandbox's site table shows it served

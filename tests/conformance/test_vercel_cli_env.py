@@ -26,7 +26,7 @@ def test_link_with_a_project_name_links_the_folder_to_that_existing_project(
     assert f"Linked          {identities.VERCEL_TEAM_SLUG}/{first.name}" in done.stderr, done.stderr
     linked = {"projectId": project["id"], "orgId": identities.VERCEL_TEAM_ID, "projectName": first.name}
     assert second.link() == linked
-    assert len(api_json(sandbox, "/v9/projects")["projects"]) == 1, "link created a second project"
+    assert len(api_json(sandbox, "/v10/projects")["projects"]) == 1, "link created a second project"
     assert ("GET", "vercel.env.pull", 200) in requests_made(sandbox), "link did not pull the env"
     assert "Error" not in done.stderr and "failed" not in done.stderr, done.stderr
 

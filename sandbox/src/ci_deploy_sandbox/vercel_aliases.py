@@ -9,6 +9,7 @@ in curl and a browser. Moving an alias re-publishes its host with the new deploy
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from ci_deploy_sandbox import app
 from ci_deploy_sandbox.vercel_common import Context, JsonDict, new_id
@@ -65,6 +66,15 @@ class Aliases:
         self.ctx.store.aliases[host] = record
         self.ctx.world.sites.publish(host, self.site(deployment))
         return {**record, "oldDeploymentId": old["deploymentId"] if old else None}
+
+    @staticmethod
+    def public(record: JsonDict) -> JsonDict:
+        """An alias row as the API answers it: ``created`` is an ISO 8601 date-time (the
+        descriptions of getAlias, assignAlias and listDeploymentAliases say so), with the same
+        instant in ``createdAt`` as milliseconds since the epoch."""
+        created = datetime.fromtimestamp(record["created"] / 1000, tz=UTC)
+        iso = created.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {**record, "created": iso, "createdAt": record["created"]}
 
     def remove(self, host: str) -> JsonDict | None:
         record = self.ctx.store.aliases.pop(host.lower(), None)

@@ -52,18 +52,24 @@ class Promotions:
         if taken is not None and taken["ownerId"] != scope.owner_id:
             raise VercelErrorReply(409, "alias_in_use", f"The alias {alias} is in use by another account")
         redirect = body.get("redirect") if isinstance(body.get("redirect"), str) else None
-        record = self.aliases.assign(alias, deployment, redirect)
+        record = self.aliases.public(self.aliases.assign(alias, deployment, redirect))
         keys = ("uid", "alias", "created", "oldDeploymentId")
         return app.Response.json({key: record[key] for key in keys})
 
     def list_aliases(self, request: app.Request, scope: Scope) -> app.Response:
         deployment = self.lifecycle.find(scope, request.params["id"])
         keys = ("uid", "alias", "created", "redirect")
-        rows = [{key: a[key] for key in keys} for a in self.aliases.of_deployment(deployment["id"])]
+        rows = [
+            {key: a[key] for key in keys}
+            for a in map(self.aliases.public, self.aliases.of_deployment(deployment["id"]))
+        ]
         return app.Response.json({"aliases": rows})
 
     def get_alias(self, request: app.Request, scope: Scope) -> app.Response:
-        return app.Response.json(self._alias(scope, request.params["alias"]))
+        """The alias as a one-row list: Vercel's description answers getAlias with an array of
+        alias rows (the overlay that once turned it into an object was reverted in vercel/sdk
+        #124), so clients that follow it index ``[0]``."""
+        return app.Response.json([self.aliases.public(self._alias(scope, request.params["alias"]))])
 
     def delete_alias(self, request: app.Request, scope: Scope) -> app.Response:
         record = self._alias(scope, request.params["alias"])

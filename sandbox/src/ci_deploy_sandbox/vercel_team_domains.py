@@ -1,6 +1,7 @@
 """The domains of an account (team or user): ``vercel domains add <apex>`` (``POST /v7/domains``),
 ``vercel domains inspect`` (``GET /v5/domains/{name}``, ``/v1/domains/{name}/project-domains``),
-and the registrar's availability check that ``vercel alias set`` makes before adding a domain.
+and the registrar's availability and price checks that ``vercel alias set`` and ``domains
+add``/``inspect`` make.
 
 Project domains (``/v10/projects/{p}/domains``, in ``vercel_domains``) are a separate list, as on
 Vercel; inspect shows which projects use a domain. The sandbox is no registrar: it sells nothing
@@ -50,6 +51,7 @@ class TeamDomains:
                 "vercel.registrar.availability",
                 self.availability,
             ),
+            ("GET", "/v1/registrar/domains/{domain}/price", "vercel.registrar.price", self.price),
         ]
 
     # --- records ----------------------------------------------------------------------------------
@@ -86,10 +88,9 @@ class TeamDomains:
             "teamId": scope.team["id"] if scope.team else None,
             "userId": user["id"],
             "boughtAt": None,
-            "orderedAt": None,
             "expiresAt": None,
             "transferredAt": None,
-            "transferStartedAt": None,
+            "suffix": False,
             "createdAt": self.ctx.now_ms(),
             "verified": not self._claimed_elsewhere(scope.owner_id, name),
             "zone": body.get("zone", True) is not False,
@@ -129,6 +130,20 @@ class TeamDomains:
         """Every name is taken: the sandbox sells no domains (see the module docstring)."""
         _valid_name(request.params["domain"])
         return app.Response.json({"available": False})
+
+    def price(self, request: app.Request, scope: Scope) -> app.Response:
+        """No price for any name: the description's null prices mean "not for sale" (the CLI's
+        ``domains inspect`` then shows no renewal price, ``domains buy`` says so)."""
+        _valid_name(request.params["domain"])
+        years = _years(request.query.get("years", ["1"])[0])
+        prices = dict.fromkeys(("purchasePrice", "renewalPrice", "transferPrice"))
+        return app.Response.json({"years": years, **prices})
+
+
+def _years(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 10:
+        raise VercelErrorReply(400, "bad_request", f"years must be a whole number from 1 to 10, not {raw!r}")
+    return int(raw)
 
 
 def _view(record: JsonDict) -> JsonDict:

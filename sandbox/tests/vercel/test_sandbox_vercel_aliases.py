@@ -19,7 +19,7 @@ def test_a_manual_alias_moves_between_deployments_and_reports_the_old_one(
     moved = js(call("POST", f"/now/deployments/{two['id']}/aliases", {"alias": "demo.localhost"}))
     assert (moved["uid"], moved["oldDeploymentId"]) == (first["uid"], one["id"])
     assert world.sites.hosts["demo.localhost"].deployment_id == two["id"]
-    assert js(call("GET", "/v4/aliases/demo.localhost"))["deploymentId"] == two["id"]
+    assert js(call("GET", "/v4/aliases/demo.localhost"))[0]["deploymentId"] == two["id"]
     assert call("DELETE", f"/v2/aliases/{first['uid']}").status == 200
     assert "demo.localhost" not in world.sites.hosts
 

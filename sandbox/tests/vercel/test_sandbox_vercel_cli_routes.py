@@ -69,8 +69,19 @@ def test_project_domains_of_a_domain_name_its_projects(call: Call) -> None:
     assert listed["pagination"]["next"] is None
 
 
-def test_the_registrar_sells_nothing(call: Call) -> None:
+def test_the_registrar_sells_nothing_and_quotes_no_price(call: Call) -> None:
     assert js(call("GET", "/v1/registrar/domains/example.com/availability")) == {"available": False}
+    price = js(call("GET", "/v1/registrar/domains/example.com/price?years=2"))
+    assert price == {"years": 2, "purchasePrice": None, "renewalPrice": None, "transferPrice": None}
+    assert call("GET", "/v1/registrar/domains/example.com/price?years=0").status == 400
+
+
+def test_an_alias_reads_back_as_a_one_row_list_with_an_iso_creation_time(call: Call) -> None:
+    deployment = ready(call, deploy(call, {"index.html": b"hi"}))
+    call("POST", f"/v2/deployments/{deployment['id']}/aliases", {"alias": "demo.localhost"})
+    [alias] = js(call("GET", "/v4/aliases/demo.localhost"))
+    assert alias["deploymentId"] == deployment["id"]
+    assert alias["created"].endswith("Z") and isinstance(alias["createdAt"], int)
 
 
 def test_a_deployments_aliases_are_listed_on_the_now_route_too(call: Call) -> None:

@@ -82,9 +82,10 @@ class SentryEmulator(app.ApiEmulator):
         """The organization's releases (or one project's), newest first, ``per_page`` of them."""
         org, project = request.params["org"], request.params.get("project")
         found = [
-            _public(r) for key, r in self.releases.items()
-            if key.startswith(f"{org}/") and (project is None or any(p["slug"] == project for p in r["projects"]))
-        ]  # fmt: skip
+            _public(release)
+            for key, release in self.releases.items()
+            if key.startswith(f"{org}/") and (project is None or _has_project(release, project))
+        ]
         text = request.arg("per_page") or ""
         limit = min(int(text), 100) if text.isdigit() and int(text) > 0 else 100
         return app.Response.json(list(reversed(found))[:limit])
@@ -214,6 +215,10 @@ def _body(request: app.Request) -> JsonDict:
 
 def _project(slug: str) -> JsonDict:
     return {"id": str(zlib.crc32(slug.encode()) % 10**6), "slug": slug, "name": slug}
+
+
+def _has_project(release: JsonDict, slug: str) -> bool:
+    return any(project["slug"] == slug for project in release["projects"])
 
 
 def _public(release: JsonDict) -> JsonDict:

@@ -27,7 +27,7 @@ from ci_deploy.platforms.base import Deployment, Platform
 from ci_deploy.report.outcome import Outcome
 from ci_deploy.report.render import ReportFacts
 
-__all__ = ["announce", "check_sentry", "record_perf", "track_release", "watching_note"]
+__all__ = ["announce", "check_sentry", "record_perf", "track_release"]
 
 
 def check_sentry(settings: Settings, plan: ObservePlan) -> None:

@@ -9,44 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from action_harness import (
-    ActionResult,
-    github_env,
-    make_site,
-    platform_inputs,
-    pull_request_event,
-    run_action,
-    run_push,
-)
+from action_harness import github_env, make_site, platform_inputs, pull_request_event, run_action
+from observe_harness import ORG, PROJECT, SHA1, SHA2, TAG1, TAG2, release, sentry_calls, sentry_inputs
 
 from ci_deploy_sandbox.runtime import Sandbox
 
-SHA1, SHA2 = "6" * 40, "7" * 40
-TAG1, TAG2 = "refs/tags/v1", "refs/tags/v2"
-ORG, PROJECT = "acme", "shop-web"
 HOOK_SECRET = "whsec_sandbox_signing_secret_42"
-
-
-def sentry_inputs(sandbox: Sandbox, **extra: str) -> dict[str, str]:
-    return {
-        "sentry-org": ORG,
-        "sentry-project": PROJECT,
-        "sentry-token": sandbox.tokens["sentry"],
-        "sentry-url": sandbox.sentry_url,
-        **extra,
-    }
-
-
-def release(
-    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], sha: str, ref: str, **inputs: str
-) -> ActionResult:
-    site = make_site(tmp_path / f"site-{sha[:4]}", marker=sha[:7])
-    every = {**platform_inputs(sandbox, "cloudflare-pages", "shop", site), **inputs}
-    return run_push(capsys, tmp_path, sandbox, ref, sha, every)
-
-
-def sentry_calls(sandbox: Sandbox) -> list[tuple[str, str, int | None]]:
-    return [(e.endpoint, e.path, e.status) for e in sandbox.log() if e.endpoint.startswith("sentry.")]
 
 
 def test_a_production_deploy_creates_finalizes_and_deploys_a_sentry_release(
@@ -59,6 +27,7 @@ def test_a_production_deploy_creates_finalizes_and_deploys_a_sentry_release(
     version = f"shop@{SHA1}"
     release_path = f"/api/0/organizations/{ORG}/releases/shop%40{SHA1}/"
     assert sentry_calls(sandbox) == [
+        ("sentry.project.releases.list", f"/api/0/projects/{ORG}/{PROJECT}/releases/", 200),
         ("sentry.releases.create", f"/api/0/organizations/{ORG}/releases/", 201),
         ("sentry.releases.update", release_path, 200),
         ("sentry.deploys.create", release_path + "deploys/", 201),
@@ -72,6 +41,7 @@ def test_a_production_deploy_creates_finalizes_and_deploys_a_sentry_release(
     assert deploy["dateStarted"] and deploy["dateFinished"]
     assert f"{sandbox.sentry_url}/organizations/{ORG}/releases/shop%40{SHA1}/" in result.summary
     assert sandbox.tokens["sentry"] not in result.everything_but_masks
+    assert result.outputs["sentry-release"] == version
 
 
 def test_a_pull_request_preview_is_a_pr_environment_and_a_rerun_finds_the_release(

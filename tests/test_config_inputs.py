@@ -86,7 +86,7 @@ def test_the_contracts_inputs_and_outputs_are_all_declared() -> None:
     assert list(INPUTS) == contract.split()
     outputs = """
         url deployment-url alias-url deployment-id inspect-url deployed environment health rolled-back-to
-        comment-id github-deployment-id domains
+        comment-id github-deployment-id domains sentry-release
     """
     assert list(OUTPUTS) == outputs.split()
     assert [name for name, spec in INPUTS.items() if spec.secret] == [

@@ -1,7 +1,8 @@
 """The emulated Sentry web API (``http://sentry.localhost:<port>/api/0``): the release calls a
 deploy makes, and the issue list an error watch reads.
 
-Releases belong to an organization (any slug; it appears on first use) and carry their projects,
+Releases belong to an organization (any slug, unless the setting ``sentry.organizations`` maps
+the known slugs to their project slugs: then any other answers 404) and carry their projects,
 commits (``refs`` set with a PUT, as ``sentry-cli releases set-commits`` does) and deploys.
 Creating a release that exists answers 208 and adds the projects, as Sentry does. Issues are
 seeded with the setting ``sentry.issues`` (a list of ``{"project", "firstRelease", "title"}``)
@@ -49,6 +50,9 @@ class SentryEmulator(app.ApiEmulator):
         add("PUT", f"{release}/", "sentry.releases.update", self._authed(self._update))
         add("POST", f"{release}/deploys/", "sentry.deploys.create", self._authed(self._create_deploy))
         add("GET", f"{release}/deploys/", "sentry.deploys.list", self._authed(self._list_deploys))
+        add("GET", f"{org}/", "sentry.releases.list", self._authed(self._list))
+        add("GET", "/projects/{org}/{project}/releases/", "sentry.project.releases.list",
+            self._authed(self._list))  # fmt: skip
         add("GET", "/projects/{org}/{project}/issues/", "sentry.issues.list", self._authed(self._issues))
 
     def error(self, request: app.Request, status: int, message: str) -> app.Response:
@@ -60,9 +64,31 @@ class SentryEmulator(app.ApiEmulator):
                 return _error(401, "Authentication credentials were not provided.")
             if request.bearer != TOKEN:
                 return _error(401, "Invalid token")
+            if not self._known(request):
+                return _error(404, "The requested resource does not exist")
             return handler(request)
 
         return run
+
+    def _known(self, request: app.Request) -> bool:
+        """Whether the organization (and project, when the path names one) exists."""
+        known = self.world.setting("sentry.organizations")
+        if not isinstance(known, dict):
+            return True
+        org, project = request.params.get("org"), request.params.get("project")
+        return org in known and (project is None or project in (known[org] or []))
+
+    def _list(self, request: app.Request) -> app.Response:
+        """The organization's releases (or one project's), newest first, ``per_page`` of them."""
+        org, project = request.params["org"], request.params.get("project")
+        found = [
+            _public(release)
+            for key, release in self.releases.items()
+            if key.startswith(f"{org}/") and (project is None or _has_project(release, project))
+        ]
+        text = request.arg("per_page") or ""
+        limit = min(int(text), 100) if text.isdigit() and int(text) > 0 else 100
+        return app.Response.json(list(reversed(found))[:limit])
 
     def _key(self, request: app.Request) -> str:
         return f"{request.params['org']}/{request.params['version']}"
@@ -189,6 +215,10 @@ def _body(request: app.Request) -> JsonDict:
 
 def _project(slug: str) -> JsonDict:
     return {"id": str(zlib.crc32(slug.encode()) % 10**6), "slug": slug, "name": slug}
+
+
+def _has_project(release: JsonDict, slug: str) -> bool:
+    return any(project["slug"] == slug for project in release["projects"])
 
 
 def _public(release: JsonDict) -> JsonDict:

@@ -20,7 +20,7 @@ from ci_deploy.config.envvars import missing_required
 from ci_deploy.errors import CiDeployError, InputError, PlatformError
 from ci_deploy.github.deployments import DeploymentSpec
 from ci_deploy.github.publisher import GitHubPublisher
-from ci_deploy.observe.hooks import announce, record_perf, track_release
+from ci_deploy.observe.hooks import announce, check_sentry, record_perf, track_release
 from ci_deploy.plan.model import DeployPlan
 from ci_deploy.platforms.base import Deployment, PreflightFacts
 from ci_deploy.report.outcome import Outcome, live_url
@@ -39,6 +39,7 @@ def deploy(session: Session, plan: DeployPlan, outcome: Outcome) -> HealthOutcom
         platform.connect(read_only=True)
         _require_env(session, plan)
         platform.preflight(PreflightFacts(plan.artifact, plan.request, plan.preview_host))
+        check_sentry(session.settings, plan.observe)
         platform.connect()
     publisher = session.publisher(plan.github)
     publisher.comment(session.facts(outcome, "deploying"))
@@ -125,7 +126,13 @@ def _deploy(
             _on_failure(
                 session, plan, deployment, previous, health, outcome, f"health check failed: {health.reason}"
             )
-    watch_failure = track_release(session.settings, plan.observe, deployment, outcome)
+
+    def show_watching(note: str) -> None:
+        publisher.comment(session.facts(outcome, "ready", health=health.facts(), notes=(note,)))
+
+    watch_failure = track_release(
+        session.settings, plan.observe, deployment, outcome, before_watch=show_watching
+    )
     if watch_failure:
         _on_failure(session, plan, deployment, previous, health, outcome, watch_failure)
     return health
@@ -155,7 +162,8 @@ def _on_failure(
 ) -> None:
     """The ``on-health-failure`` policy, for a failed health check or error watch (``message``):
     ``warn`` warns; ``fail`` fails; ``rollback`` on production restores the deployment that was
-    live before this run, checks it answers healthy, then fails. Previews are never rolled back."""
+    live before this run, checks it answers healthy (when there are health checks), then fails.
+    Previews are never rolled back."""
     if plan.on_health_failure == "warn":
         runner.warning(f"{message} (on-health-failure: warn, so the step passes)", title="ci-deploy")
         return
@@ -166,9 +174,16 @@ def _on_failure(
             restored = session.platform.rollback(previous.id)
             outcome.record_rollback(restored.id)
             recheck = check_live(plan.health, session.platform, restored, outcome.url)
-        verdict = "it answers healthy" if recheck.passed else f"it is not healthy either: {recheck.reason}"
+        verdict = _recheck_verdict(recheck)
         raise HealthFailure(f"{message}; rolled back to {restored.id}, and {verdict}", health)
     raise HealthFailure(message, health)
+
+
+def _recheck_verdict(recheck: HealthOutcome) -> str:
+    """What the health checks said of the restored deployment; no claim when none ran."""
+    if recheck.result is None:
+        return "it is restored (no health checks ran on it)"
+    return "it answers healthy" if recheck.passed else f"it is not healthy either: {recheck.reason}"
 
 
 def _github_spec(plan: DeployPlan, deployment: Deployment | None) -> DeploymentSpec:

@@ -208,6 +208,7 @@ OUTPUTS: dict[str, str] = {
     "github-deployment-id": "ID of the GitHub deployment, or empty.",
     "domains": 'JSON list of {"name", "status", "records", "certificate"}: each custom domain\'s state, '
     "the DNS records still needed and the certificate's state as the platform reports it.",
+    "sentry-release": "The Sentry release this deploy created or found (its version), or empty.",
 }
 
 

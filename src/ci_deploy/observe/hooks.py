@@ -1,14 +1,15 @@
-"""The three hooks ``commands/deploy.py`` calls after the deploy.
+"""The hooks ``commands/deploy.py`` calls around the deploy, each in one line.
 
-``commands/deploy.py`` calls three functions, each one line: :func:`record_perf` once the health
-checks measured the deployment, :func:`track_release` once it is healthy (its return value is a
-failure reason the caller treats like a failed health check), and :func:`announce` when the run
-ends either way. None of them raises for a problem of its own: they warn.
+:func:`check_sentry` runs beside the platform's preflight, before the first write: it is the one
+hook that may stop a run (exit 2 when Sentry refuses the token, organization or project). After
+the deploy, :func:`record_perf` runs once the health checks measured the deployment,
+:func:`track_release` once it is healthy (its return value is a failure reason the caller treats
+like a failed health check), and :func:`announce` when the run ends either way. None of these
+three raises for a problem of its own: they warn.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -16,6 +17,7 @@ from ci_deploy import runner
 from ci_deploy.config.settings import Settings
 from ci_deploy.health.checks import HealthResult
 from ci_deploy.health.spec import HealthSpec
+from ci_deploy.observe.access import check_access
 from ci_deploy.observe.model import ObservePlan
 from ci_deploy.observe.notify import DeployEvent, notify
 from ci_deploy.observe.perf import perf_facts
@@ -25,7 +27,19 @@ from ci_deploy.platforms.base import Deployment, Platform
 from ci_deploy.report.outcome import Outcome
 from ci_deploy.report.render import ReportFacts
 
-__all__ = ["announce", "record_perf", "track_release"]
+__all__ = ["announce", "check_sentry", "record_perf", "track_release"]
+
+
+def check_sentry(settings: Settings, plan: ObservePlan) -> None:
+    """Before the first write: Sentry must accept the token for the organization and project
+    (nothing when Sentry is not configured; a warning when Sentry cannot be reached)."""
+    if plan.sentry is None:
+        return
+    client = SentryClient(plan.sentry, settings.sentry_token)
+    try:
+        check_access(client)
+    finally:
+        client.close()
 
 
 def record_perf(
@@ -50,10 +64,11 @@ def track_release(
     deployment: Deployment,
     outcome: Outcome,
     *,
-    sleep: Callable[[float], None] = time.sleep,
+    before_watch: Callable[[str], None],
 ) -> str:
     """The Sentry release and deploy, then the error watch when asked for; returns the watch's
-    failure reason, "" when there is none (or no Sentry)."""
+    failure reason, "" when there is none (or no Sentry). ``before_watch`` gets the note to show
+    while the watch runs (the PR comment says "ready" then, not "deploying" for minutes)."""
     if plan.sentry is None:
         return ""
     client = SentryClient(plan.sentry, settings.sentry_token)
@@ -63,12 +78,19 @@ def track_release(
         outcome.record_sentry(facts)
         if plan.sentry.watch_seconds is None or not facts.release_url:
             return ""
+        before_watch(watching_note(plan.sentry.watch_seconds))
         with runner.group(f"Error watch ({plan.sentry.watch_seconds:g} s)"):
-            verdict = watch_release(client, sleep=sleep)
+            verdict = watch_release(client)
         outcome.record_sentry(replace(facts, watch=verdict.summary))
         return verdict.failure
     finally:
         client.close()
+
+
+def watching_note(seconds: float) -> str:
+    """``watching errors for 5 min; …``: what the report says while the watch runs."""
+    span = f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+    return f"watching errors for {span} in Sentry; this comment is updated when the watch ends"
 
 
 def announce(settings: Settings, facts: ReportFacts) -> None:

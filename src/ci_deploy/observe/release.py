@@ -25,6 +25,9 @@ log = logging.getLogger("ci_deploy.observe.release")
 
 #: the longest pause between two looks at the release during the watch
 MAX_POLL_SECONDS = 30.0
+#: the watch's own clock, read at call time (tests run a five-minute watch on a fake one)
+watch_sleep: Callable[[float], None] = time.sleep
+watch_clock: Callable[[], float] = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -85,22 +88,23 @@ def record_release(client: SentryClient, url: str, started: str) -> SentryFacts:
 def watch_release(
     client: SentryClient,
     *,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> WatchVerdict:
     """Look at the release every few seconds for ``watch_seconds``; stop early when the
     threshold is crossed. The last look is at the end of the window."""
-    plan = client.plan
-    window = plan.watch_seconds or 0.0
+    sleep, clock = sleep or watch_sleep, clock or watch_clock
+    window = client.plan.watch_seconds or 0.0
     interval = min(MAX_POLL_SECONDS, max(1.0, window / 4))
-    deadline = clock() + window
+    started = clock()
+    deadline = started + window
     looks = 0
     while True:
         remaining = deadline - clock()
         sleep(max(0.0, min(interval, remaining)))
         looks += 1
         try:
-            verdict = _look(client, window)
+            verdict = _look(client, watched=_watched(clock() - started, window))
         except SentryError as error:
             _warn(f"error watch: {error}; the watch is skipped")
             return WatchVerdict("", "error watch could not read Sentry")
@@ -109,8 +113,16 @@ def watch_release(
             return verdict
 
 
-def _look(client: SentryClient, window: float) -> WatchVerdict:
-    """One look: the count of new issues and (when judged) the crash-free rate."""
+def _watched(elapsed: float, window: float) -> str:
+    """``2m00s``, or ``30s of 5m00s`` when the watch stopped before its window ended."""
+    if elapsed >= window:
+        return _duration(window)
+    return f"{_duration(elapsed)} of {_duration(window)}"
+
+
+def _look(client: SentryClient, *, watched: str) -> WatchVerdict:
+    """One look: the count of new issues and (when judged) the crash-free rate; ``watched`` is
+    how long the watch has looked so far."""
     threshold = client.plan.threshold
     found: list[str] = []
     failures: list[str] = []
@@ -125,8 +137,7 @@ def _look(client: SentryClient, window: float) -> WatchVerdict:
         found.append("no session data" if rate is None else f"crash-free {rate:g}%")
         if rate is not None and rate < threshold.min_crash_free:
             failures.append(f"crash-free sessions {rate:g}%, under {threshold.min_crash_free:g}%")
-    window_text = _duration(window)
-    summary = f"watched {window_text}: {', '.join(found)}"
+    summary = f"watched {watched}: {', '.join(found)}"
     failure = f"error watch: release {client.plan.version} has {'; '.join(failures)}" if failures else ""
     return WatchVerdict(failure, summary if not failure else f"❌ {summary}")
 

@@ -21,7 +21,12 @@ RETRY = RetryPolicy(budget=10.0, attempts=3, base_delay=0.5, max_delay=4.0)
 
 
 class SentryError(Exception):
-    """A Sentry call failed; the message names the call and Sentry's reason."""
+    """A Sentry call failed; the message names the call and Sentry's reason. ``status`` is
+    Sentry's answer, None when none came (a network fault)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class SentryClient:
@@ -72,6 +77,21 @@ class SentryClient:
             self._call("finalize the release", "PUT", self._release_path, {"dateReleased": released})
         )
 
+    def project_releases(self) -> list[Any]:
+        """``GET /projects/{org}/{project}/releases/?per_page=1``: a read that proves the token,
+        organization and project at once, with the scopes a release needs (``project:releases``
+        or an organization token's ``org:ci``; ``GET /organizations/{org}/`` would need ``org:read``)."""
+        path = f"/projects/{quote(self.plan.org)}/{quote(self.plan.project)}/releases/"
+        found = self._call("read the project's releases", "GET", path, params={"per_page": "1"})
+        return found if isinstance(found, list) else []
+
+    def organization_releases(self) -> list[Any]:
+        """``GET /organizations/{org}/releases/?per_page=1``: tells a wrong organization from a
+        wrong project after the project's list answered 404."""
+        path = f"/organizations/{quote(self.plan.org)}/releases/"
+        found = self._call("read the organization's releases", "GET", path, params={"per_page": "1"})
+        return found if isinstance(found, list) else []
+
     def new_issues(self) -> list[dict[str, Any]]:
         """``GET /projects/{org}/{project}/issues/?query=firstRelease:{version}``: issues first
         seen in this release (the first page, up to 100, is enough to judge a threshold)."""
@@ -112,7 +132,10 @@ class SentryClient:
         except httpx.HTTPError as exc:
             raise SentryError(f"could not {what}: {type(exc).__name__}") from exc
         if response.status_code not in ok:
-            raise SentryError(f"could not {what}: Sentry answered {response.status_code} {_reason(response)}")
+            raise SentryError(
+                f"could not {what}: Sentry answered {response.status_code} {_reason(response)}",
+                response.status_code,
+            )
         try:
             return response.json()
         except ValueError:

@@ -95,6 +95,8 @@ class Outcome:
             "comment-id": self.comment_id,
             "github-deployment-id": self.github_deployment_id,
             "domains": domains_json(self.domains),
+            # a release whose create failed has no page: only a created (or found) one is named
+            "sentry-release": self.sentry.version if self.sentry and self.sentry.release_url else "",
         }
 
 

@@ -16,9 +16,11 @@ def exit_without_teardown(code: int) -> NoReturn:
     Freeing every module and object at exit costs a one-shot run about 0.1 s that nobody waits
     for. What teardown would still do is done here first: exit handlers (logging's flush, the
     clean-up of any temporary folder left), then stdout and stderr are flushed. Our output files
-    (``GITHUB_OUTPUT``, the job summary) are closed after every write. If a thread other than
-    this one still runs, the ordinary exit waits for it instead."""
-    if any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate()):
+    (``GITHUB_OUTPUT``, the job summary) are closed after every write. The ordinary exit is kept
+    while a thread other than this one still runs (it waits for it), and under a profiler or a
+    coverage tracer, which write their results during teardown."""
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if others or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):

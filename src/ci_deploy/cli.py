@@ -293,4 +293,3 @@ def entrypoint() -> NoReturn:
     from ci_deploy.shutdown import exit_without_teardown
 
     exit_without_teardown(main())
-

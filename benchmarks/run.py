@@ -88,11 +88,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--timeout", type=float, default=1200, help="seconds one tool run may take")
     parser.add_argument(
-        "--from-json",
-        type=Path,
-        action="append",
-        help="render from saved RESULTS.json files instead of running; a later file's cases replace "
-        "the same cases of an earlier one",
+        "--from-json", type=Path, help="render the report again from a saved RESULTS.json, running nothing"
     )
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `ci-deploy --help` (median)")
     args = parser.parse_args(argv)
@@ -250,30 +246,6 @@ def measure_everything(
     return {"machine": machine, "help_s": help_s, "throughput": throughput, "records": bench.records}
 
 
-def merge_saved(saved: list[dict[str, Any]]) -> dict[str, Any]:
-    """One report from several saved runs: a later run's (platform, case) groups win, and the
-    machine table says which run measured what."""
-    merged = dict(saved[-1])
-    records: list[dict[str, Any]] = []
-    covered: set[tuple[str, str]] = set()
-    for one in reversed(saved):
-        groups = {(r["platform"], r["case"]) for r in one["records"]}
-        records += [r for r in one["records"] if (r["platform"], r["case"]) not in covered]
-        covered |= groups
-    merged["records"] = records
-    if len(saved) > 1:
-        merged["machine"] = dict(saved[-1]["machine"])
-        merged["machine"].pop("runs per case and tool", None)  # differs per pass: see "ok runs"
-        for index, one in enumerate(saved, 1):
-            used = sorted({r["case"] for r in one["records"] if r in records})
-            machine = one["machine"]
-            merged["machine"][f"pass {index}"] = (
-                f"{machine.get('date', '?')}, commit {machine.get('commit', '?')}, load "
-                f"{machine.get(LOAD_KEY, '?')}: {', '.join(used) or 'nothing'}"
-            )
-    return merged
-
-
 def _load(values: tuple[float, float, float]) -> str:
     return " / ".join(f"{value:.1f}" for value in values)
 
@@ -294,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if args.from_json:
-        saved = merge_saved([json.loads(path.read_text()) for path in args.from_json])
+        saved = json.loads(args.from_json.read_text())
     else:
         saved = measure_everything(args, selected, platforms)
         if args.output:

@@ -131,15 +131,3 @@ def test_report_has_a_table_per_platform_and_latency_and_marks_each_target() -> 
     assert "Unchanged redeploy: ≤ 0.2× wrangler (cloudflare-pages, 100 ms): **missed** (0.30×" in text
     assert "`ci-deploy --help` ≤ 0.3 s (median of 10): met (0.25 s" in text
     assert "- note" in text
-
-
-def test_a_later_pass_replaces_the_same_cases_of_an_earlier_one() -> None:
-    from benchmarks.run import merge_saved
-
-    first = {"machine": {"date": "1"}, "help_s": 0.2, "throughput": 1.0}
-    first["records"] = [record("ci-deploy", "fresh", 9.0), record("ci-deploy", "small", 5.0)]
-    second = {"machine": {"date": "2"}, "help_s": 0.1, "throughput": 2.0}
-    second["records"] = [record("ci-deploy", "fresh", 1.0)]
-    merged = merge_saved([first, second])
-    assert sorted((r["case"], r["wall_s"]) for r in merged["records"]) == [("fresh", 1.0), ("small", 5.0)]
-    assert merged["help_s"] == 0.1 and merged["machine"]["pass 1"].endswith(": small")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from pathlib import Path
 
 import httpx
@@ -153,7 +154,10 @@ def test_only_missing_distinct_content_is_uploaded_once_with_the_jwt(
         match_json={"hashes": [same1.hash, old.hash, new.hash]},
         json=ok(None),
     )
-    result = uploader().upload_missing_files([same1, same2, old, new])
+    up = uploader()
+    result = up.upload_missing_files([same1, same2, old, new])
+    with up.upserting([same1.hash, old.hash, new.hash]):
+        pass
     sent = [
         item["key"]
         for request in httpx_mock.get_requests(url=f"{BASE}/pages/assets/upload")
@@ -170,7 +174,6 @@ def test_nothing_missing_means_no_upload_request(tmp_path: Path, httpx_mock: HTT
     a = asset(tmp_path, "index.html", b"hi")
     httpx_mock.add_response(url=TOKEN_URL, json=ok({"jwt": make_jwt({})}))
     httpx_mock.add_response(url=f"{BASE}/pages/assets/check-missing", json=ok([]))
-    httpx_mock.add_response(url=f"{BASE}/pages/assets/upsert-hashes", json=ok(None))
     assert uploader().upload_missing_files([a]).bytes_new == 0
 
 
@@ -216,7 +219,6 @@ def test_upload_retries_after_429_and_honours_retry_after(tmp_path: Path, httpx_
     )
     httpx_mock.add_response(url=f"{BASE}/pages/assets/upload", status_code=500, json={"success": False})
     httpx_mock.add_response(url=f"{BASE}/pages/assets/upload", json=ok(None))
-    httpx_mock.add_response(url=f"{BASE}/pages/assets/upsert-hashes", json=ok(None))
     up.upload_missing_files([a])
     bodies = [r.content for r in httpx_mock.get_requests(url=f"{BASE}/pages/assets/upload")]
     assert slept[0] == 3.0 and len(slept) == 2
@@ -228,15 +230,29 @@ def test_upsert_failure_is_only_a_warning(
 ) -> None:
     a = asset(tmp_path, "index.html", b"hello")
     httpx_mock.add_response(url=TOKEN_URL, json=ok({"jwt": make_jwt({})}))
-    httpx_mock.add_response(url=f"{BASE}/pages/assets/check-missing", json=ok([]))
     httpx_mock.add_response(
         url=f"{BASE}/pages/assets/upsert-hashes",
         status_code=400,
         json={"success": False, "errors": [{"code": 8000000, "message": "boom"}]},
     )
     caplog.set_level(logging.WARNING)
-    uploader().upload_missing_files([a])
+    with uploader().upserting([a.hash]):
+        pass
     assert "Could not refresh" in caplog.text
+
+
+def test_upsert_hashes_is_in_flight_while_the_body_creates_the_deployment(httpx_mock: HTTPXMock) -> None:
+    body_running = threading.Event()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert body_running.wait(2), "upsert-hashes was sent before the deployment's create, not with it"
+        return httpx.Response(200, json=ok(None))
+
+    httpx_mock.add_response(url=TOKEN_URL, json=ok({"jwt": make_jwt({})}))
+    httpx_mock.add_callback(answer, url=f"{BASE}/pages/assets/upsert-hashes")
+    with uploader().upserting(["0" * 32]):
+        body_running.set()
+    assert len(httpx_mock.get_requests(url=f"{BASE}/pages/assets/upsert-hashes")) == 1
 
 
 def test_a_bucket_failing_for_good_fails_the_upload(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
@@ -258,5 +274,4 @@ def test_connection_reset_on_upload_is_retried(tmp_path: Path, httpx_mock: HTTPX
     httpx_mock.add_response(url=f"{BASE}/pages/assets/check-missing", json=ok([a.hash]))
     httpx_mock.add_exception(httpx.RemoteProtocolError("reset"), url=f"{BASE}/pages/assets/upload")
     httpx_mock.add_response(url=f"{BASE}/pages/assets/upload", json=ok(None))
-    httpx_mock.add_response(url=f"{BASE}/pages/assets/upsert-hashes", json=ok(None))
     assert uploader().upload_missing_files([a]).files_new == 1

@@ -59,3 +59,27 @@ def test_the_entrypoint_runs_a_dry_run_from_input_variables_despite_a_hostile_py
     outputs = parse_github_output(output.read_text())
     assert outputs["deployed"] == "false" and outputs["environment"] == "production"
     assert "Plan" in summary.read_text()
+
+
+def test_a_run_that_skips_interpreter_teardown_still_writes_all_its_output(tmp_path: Path) -> None:
+    """``python -m ci_deploy`` exits with os._exit after flushing: stdout to a pipe is block
+    buffered (no ``-u`` here), so a missed flush would lose the plan; the outputs file is whole."""
+    site = tmp_path / "dist"
+    make_site(site, files=400)
+    output = tmp_path / "output"
+    output.touch()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
+    argv = [sys.executable, "-I", "-m", "ci_deploy", "plan", str(site), "--platform", "vercel"]
+    argv += ["--project", "shop", "--environment", "preview", "--branch", "feature"]
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("Plan (dry run: nothing is changed)")
+    assert "402 files" in done.stdout and done.stdout.endswith("health check  /\n")
+    outputs = parse_github_output(output.read_text())
+    assert outputs["deployed"] == "false" and outputs["environment"] == "preview"
+    assert "Plan" in (tmp_path / "summary").read_text()

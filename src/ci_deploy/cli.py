@@ -250,5 +250,7 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def entrypoint() -> NoReturn:
-    """The console script."""
-    sys.exit(main())
+    """The console script and ``python -m ci_deploy``."""
+    from ci_deploy.shutdown import exit_without_teardown
+
+    exit_without_teardown(main())

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from ci_deploy.artifact import Artifact
-from ci_deploy.connect.model import ConnectSpec
+if TYPE_CHECKING:  # types only: ``--help`` and the input table need neither
+    from ci_deploy.artifact import Artifact
+    from ci_deploy.connect.model import ConnectSpec
 
 Environment = Literal["preview", "production"]
 DomainState = Literal["active", "pending", "error"]

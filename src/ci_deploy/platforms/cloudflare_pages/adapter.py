@@ -172,7 +172,8 @@ class CloudflarePages:
         uploaded = uploader.upload_missing_files(assets)
         fields = model.deployment_fields(files.manifest(assets), branch, request)
         deployments = self._deployments()
-        result = deployments.create(fields, model.deployment_files(site.form_files))
+        with uploader.upserting(list(distinct_assets(assets))):
+            result = deployments.create(fields, model.deployment_files(site.form_files))
         log.info("Created deployment %s (%s)", result.get("id"), result.get("url"))
         if model.environment_of(result) != request.environment:
             log.warning(

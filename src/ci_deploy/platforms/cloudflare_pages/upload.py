@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import heapq
 import json
 import logging
@@ -197,7 +198,8 @@ class AssetUploader:
         return {h for h in result or [] if isinstance(h, str)}
 
     def upload_missing_files(self, assets: list[Asset]) -> UploadResult:
-        """Send the content the store lacks, each distinct hash once, then refresh every hash."""
+        """Send the content the store lacks, each distinct hash once (every hash is refreshed
+        afterwards by :meth:`upserting`, while the deployment is created)."""
         distinct = distinct_assets(assets)
         missing = self.missing(list(distinct))
         to_send = [asset for key, asset in distinct.items() if key in missing]
@@ -208,7 +210,6 @@ class AssetUploader:
             len(to_send), len(distinct), bytes_new / MIB, len(buckets), len(distinct) - len(to_send),
         )  # fmt: skip
         self._send_buckets(buckets)
-        self.upsert(list(distinct))
         return UploadResult(
             files_total=len(assets),
             bytes_total=sum(a.file.size for a in assets),
@@ -232,6 +233,16 @@ class AssetUploader:
         length, generate = bucket_body(bucket)
         headers = {"Content-Type": "application/json", "Content-Length": str(length)}
         self._with_jwt("POST", "pages/assets/upload", content=generate, headers=headers)
+
+    @contextlib.contextmanager
+    def upserting(self, hashes: list[str]) -> Iterator[None]:
+        """``upsert-hashes`` in flight while the body runs (the deployment's create), not before
+        it as wrangler sends it: it only refreshes entries the store has (check-missing and the
+        uploads made sure of that), so nothing waits for it, and a round trip is saved."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ci-deploy-upsert") as pool:
+            refreshed = pool.submit(self.upsert, hashes)
+            yield
+            refreshed.result()
 
     def upsert(self, hashes: list[str]) -> None:
         """Tell the store these hashes are in use; a failure only costs re-uploads later."""

@@ -13,6 +13,7 @@ import dataclasses
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ci_deploy.artifact import Artifact
@@ -138,14 +139,17 @@ class Vercel:
         layout = self._layout(artifact, request)
         entries = self._hashing.get(artifact, lambda: vercel_files.hash_layout(layout))
         production = request.environment == "production"
-        paused = production and auto_promotion_paused(self._fresh_project())
         body = create_body(
             self.project, entries, request, request.run_key or uuid.uuid4().hex, prebuilt=layout.prebuilt
         )
         since_ms = self.wall_clock() * 1000
-        data, uploaded = create_with_uploads(
-            self.api, body, create_query(prebuilt=layout.prebuilt), entries, since_ms
-        )
+        # whether auto-promotion is paused matters once it is built: read while the create is in flight
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ci-deploy-project") as pool:
+            paused_read = pool.submit(lambda: production and auto_promotion_paused(self._fresh_project()))
+            data, uploaded = create_with_uploads(
+                self.api, body, create_query(prebuilt=layout.prebuilt), entries, since_ms
+            )
+            paused = paused_read.result()
         log.info("created Vercel deployment %s (%d file(s) uploaded)", data["id"], uploaded.files)
         if request.wait:
             data = self._until_live(data, production=production, paused=paused)

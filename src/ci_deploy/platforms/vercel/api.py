@@ -115,7 +115,7 @@ class VercelApi:
         base_url: str | None = None,
         sleep: Sleep | None = None,
         clock: Clock | None = None,
-        max_connections: int = 32,
+        max_connections: int = 50,  # one per upload in flight (upload.FAR_IN_FLIGHT)
     ) -> None:
         #: waits between polls; retries wait through :meth:`budget` (http's clock unless given)
         self.sleep: Sleep = sleep or time.sleep

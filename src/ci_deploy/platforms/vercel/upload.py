@@ -30,7 +30,7 @@ log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 #: uploads at once. Latency bounds a deploy of many small files far from the server (the vercel
 #: CLI runs 50), but each upload also costs ~3 ms of client CPU under one interpreter lock, and
 #: measured on the sandbox more than 32 threads only made it slower; bodies are streamed
-NEAR_IN_FLIGHT, FAR_IN_FLIGHT = 16, 32
+NEAR_IN_FLIGHT, FAR_IN_FLIGHT = 16, 50
 #: a create answered faster than this came from a near server (a local sandbox or proxy)
 NEAR_ROUND_TRIP = 0.03
 

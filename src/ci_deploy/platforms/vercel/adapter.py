@@ -40,7 +40,7 @@ from ci_deploy.platforms.vercel.project import (
     auto_promotion_paused,
     find_project,
     get_deployment,
-    list_deployments,
+    pr_previews,
     production_id,
     resolve_scope,
     with_current_aliases,
@@ -218,18 +218,9 @@ class Vercel:
     # --- operations --------------------------------------------------------------------------
 
     def find_previews(self, pr_number: int, branch: str | None, known_ids: set[str]) -> list[Deployment]:
-        found: dict[str, Deployment] = {}
-        for item in list_deployments(self.api, self.project["id"]):
-            meta = item.get("meta")
-            ours = isinstance(meta, dict) and str(meta.get("githubPrId", "")) == str(pr_number)
-            if ours and item.get("target") != "production":
-                deployment = self._deployment(item)
-                found[deployment.id] = deployment
-        for deployment_id in sorted(known_ids - found.keys()):
-            data = get_deployment(self.api, deployment_id)
-            if data is not None and data.get("target") != "production":
-                found[deployment_id] = self._deployment(data)
-        return list(found.values())
+        return [
+            self._deployment(data) for data in pr_previews(self.api, self.project["id"], pr_number, known_ids)
+        ]
 
     def delete_deployment(self, deployment_id: str) -> None:
         if deployment_id == production_id(self._fresh_project()):

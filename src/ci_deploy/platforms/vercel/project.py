@@ -179,3 +179,19 @@ def with_current_aliases(api: VercelApi, data: dict[str, Any], project_name: str
     rows = body.get("aliases") if isinstance(body, dict) else None
     names = [str(row["alias"]) for row in rows or [] if isinstance(row, dict) and row.get("alias")]
     return {**data, "alias": list(dict.fromkeys(held + names))}
+
+
+def pr_previews(api: VercelApi, project_id: str, pr_number: int, known_ids: set[str]) -> list[dict[str, Any]]:
+    """A pull request's preview deployments: those whose ``meta.githubPrId`` we set, listed over
+    the project, plus ``known_ids`` (recorded on GitHub) still there. Never production ones."""
+    found: dict[str, dict[str, Any]] = {}
+    for item in list_deployments(api, project_id):
+        meta = item.get("meta")
+        ours = isinstance(meta, dict) and str(meta.get("githubPrId", "")) == str(pr_number)
+        if ours and item.get("target") != "production":
+            found[str(item.get("id") or item.get("uid"))] = item  # as to_deployment names it
+    for deployment_id in sorted(known_ids - found.keys()):
+        data = get_deployment(api, deployment_id)
+        if data is not None and data.get("target") != "production":
+            found[deployment_id] = data
+    return list(found.values())

@@ -87,7 +87,7 @@ def test_slow_down_adds_five_seconds_to_every_later_poll(httpx_mock: HTTPXMock, 
 
 def test_access_denied_ends_with_one_line_naming_the_other_way(httpx_mock: HTTPXMock, fake: FakeTime) -> None:
     answers(httpx_mock, {"error": "authorization_pending"}, {"error": "access_denied"})
-    with pytest.raises(InputError, match="GitHub sign-in was denied in the browser.*or set GH_TOKEN") as info:
+    with pytest.raises(InputError, match=r"GitHub sign-in was denied.*or set GH_TOKEN") as info:
         device_flow.sign_in(FLOW, clock(fake))
     assert info.value.exit_code == 2 and "\n" not in str(info.value)
 

@@ -22,6 +22,7 @@ from ci_deploy_sandbox import (
     github_artifacts,
     github_comments,
     github_deployments,
+    github_oauth,
     github_objects,
     github_secrets,
     identities,
@@ -43,22 +44,26 @@ ContextHandler = Callable[[Context], app.Response]
 
 
 class GitHubRouter(app.Router):
-    """Routes the API under ``/api/v3``, and requests for the artifact host by their own table
-    (a signed download URL is a different host, as on github.com)."""
+    """Routes the API under ``/api/v3``, and requests for the artifact host and the server host
+    (device sign-in, :mod:`~ci_deploy_sandbox.github_oauth`) by their own tables (a signed
+    download URL is a different host, as on github.com)."""
 
     def __init__(self) -> None:
         super().__init__(PREFIX)
         self.download_host = app.Router()
+        self.server_host = app.Router()
 
     def match(self, request: app.Request) -> app.Route | None:
         if request.host == identities.GITHUB_ARTIFACTS_HOST:
             return self.download_host.match(request)
+        if request.host == github_oauth.HOST:
+            return self.server_host.match(request)
         return super().match(request)
 
 
 class GitHubEmulator(app.ApiEmulator):
     name = "github"
-    hosts = (identities.GITHUB_ARTIFACTS_HOST,)
+    hosts = (identities.GITHUB_ARTIFACTS_HOST, github_oauth.HOST)
     #: GitHub's two ways of saying "slow down": an exhausted primary limit (403, remaining 0,
     #: reset time) and a secondary limit (403 with Retry-After) — not the generic 429
     fault_kinds = ("rate-limit", "secondary-rate-limit")
@@ -83,6 +88,9 @@ class GitHubEmulator(app.ApiEmulator):
         self.router.download_host.add(
             "GET", github_artifacts.DOWNLOAD_PATTERN, "github.artifacts.blob", self._download
         )
+        self.device_login = github_oauth.DeviceLogin(world, self.store)
+        for method, pattern, endpoint, sign_in in self.device_login.routes():
+            self.router.server_host.add(method, pattern, endpoint, sign_in)
 
     # --- plumbing --------------------------------------------------------------------------
 

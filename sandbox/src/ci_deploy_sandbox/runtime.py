@@ -144,6 +144,11 @@ class Sandbox:
         return f"{self.origin}/api/v3"
 
     @property
+    def github_server_url(self) -> str:
+        """GitHub's web host (``GITHUB_SERVER_URL``): the device flow's sign-in routes."""
+        return f"http://github.localhost:{self.port}"
+
+    @property
     def sentry_url(self) -> str:
         """Sentry's address (``sentry-url``); its token is ``tokens["sentry"]``."""
         return f"http://sentry.localhost:{self.port}"

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from ci_deploy_sandbox import app, identities
+from ci_deploy_sandbox import app, identities, vercel_oauth
 from ci_deploy_sandbox.vercel_aliases import Aliases
 from ci_deploy_sandbox.vercel_builds import Builds
 from ci_deploy_sandbox.vercel_common import Account, Context, JsonDict, Scope, VercelErrorReply, VercelStore
@@ -101,6 +101,15 @@ class VercelEmulator(app.ApiEmulator):
         ]
         for method, pattern, endpoint, handler in own + [r for part in parts for r in part.routes()]:
             self.router.add(method, pattern, endpoint, self._scoped(handler))
+        self.device_login = vercel_oauth.DeviceLogin(world, self._add_signed_in)
+        for method, pattern, endpoint, sign_in in self.device_login.routes():
+            self.router.add(method, pattern, endpoint, sign_in)
+
+    def _add_signed_in(self, token: str) -> None:
+        """A token from the device flow: the first account's user and teams (the sandbox user)."""
+        with self.lock:
+            first = next(iter(self.accounts.values()))
+            self.accounts[token] = Account(token, first.user, first.teams)
 
     # --- the front door -------------------------------------------------------------------------
 

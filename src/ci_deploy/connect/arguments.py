@@ -28,6 +28,16 @@ def add_setup_commands(commands: Any) -> None:
         "--environment", metavar="NAME", help="write to this GitHub environment, not the repository"
     )
     connect.add_argument("--dry-run", action="store_true", help="say what would be written, write nothing")
+    connect.add_argument(
+        "--client-id",
+        help="the project's OAuth app client id for the platform's device flow (Vercel; "
+        "default: CI_DEPLOY_VERCEL_CLIENT_ID), used when no platform token is given",
+    )
+    connect.add_argument(
+        "--github-client-id",
+        help="the project's GitHub OAuth app client id for the device flow (default: "
+        "CI_DEPLOY_GITHUB_CLIENT_ID), used when there is no GH_TOKEN, GITHUB_TOKEN or gh login",
+    )
 
     init = commands.add_parser("init", help=_INIT_HELP, description=_INIT_HELP)
     init.add_argument("platform", choices=list(PLATFORMS))
@@ -63,6 +73,7 @@ def run_setup(args: argparse.Namespace, environ: dict[str, str]) -> int:
     from ci_deploy.connect.prompt import Asker
 
     options = ConnectOptions(
-        args.platform, args.account, args.project, args.repo, args.environment, args.token_stdin, args.dry_run
-    )
+        args.platform, args.account, args.project, args.repo, args.environment, args.token_stdin,
+        args.dry_run, args.client_id, args.github_client_id,
+    )  # fmt: skip
     return run_connect(options, environ, Asker.from_terminal())

@@ -30,6 +30,9 @@ class ConnectOptions:
     environment: str | None = None
     token_stdin: bool = False
     dry_run: bool = False
+    #: the project's OAuth app client ids, for the device flows (else from the environment)
+    client_id: str | None = None
+    github_client_id: str | None = None
 
 
 def run_connect(
@@ -40,16 +43,35 @@ def run_connect(
     platform = platform_spec(options.platform)
     spec = platform.connect
     repository = github_target.repository(options.repo, environ)
-    gh_token = github_target.github_token(environ)
+    gh_token = github_target.github_token(environ, options.github_client_id)
     redaction.register(gh_token)
-    token = platform_token(spec, options.token_stdin, environ, asker, stdin or sys.stdin)
-    api_url_variable = platform.env_fallbacks.get("api-url", "")
-    connector = spec.open(token, environ.get(api_url_variable) or None)
+    api_url = environ.get(platform.env_fallbacks.get("api-url", "")) or None
+    client_id = device_client_id(spec, options.client_id, environ)
+    login = spec.device_login
+    if (
+        login is not None
+        and client_id
+        and not (options.token_stdin or environ.get(spec.token_secret, "").strip())
+    ):
+        token = login(client_id, api_url, None)
+    else:
+        token = platform_token(spec, options.token_stdin, environ, asker, stdin or sys.stdin)
+    connector = spec.open(token, api_url)
     try:
         connection = discover(connector, spec, token, options, asker)
     finally:
         connector.close()
     return write(connection, repository, gh_token, options, environ)
+
+
+def device_client_id(spec: ConnectSpec, flag: str | None, environ: Mapping[str, str]) -> str:
+    """The platform's OAuth client id from ``--client-id`` or its variable ("" when none); a
+    platform without a device flow refuses the flag."""
+    if flag is not None and spec.device_login is None:
+        raise InputError(f"--client-id: {spec.token_only}")
+    if spec.device_login is None:
+        return ""
+    return (flag or environ.get(spec.client_id_variable, "")).strip()
 
 
 def platform_token(

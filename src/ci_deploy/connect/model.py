@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ci_deploy.connect.device_flow import Clock
+
+#: signs in with a platform's device flow: (client id, API URL or None, clock or None) -> token
+DeviceLogin = Callable[[str, "str | None", "Clock | None"], str]
 
 #: the variable every platform's workflows read the project name from
 PROJECT_VARIABLE = "CI_DEPLOY_PROJECT"
@@ -80,6 +86,9 @@ class ConnectSpec:
     ``token_secret`` is also the environment variable the token is read from;
     ``account_variable`` feeds the action's ``account`` input; ``open`` makes the
     :class:`Connector` from the token and the API base URL (None: the platform's own).
+    ``device_login`` gets a token by the platform's OAuth device flow when a client id is
+    configured (``--client-id`` or ``client_id_variable``); a platform without one says why
+    in ``token_only``.
     """
 
     token_secret: str
@@ -88,3 +97,8 @@ class ConnectSpec:
     #: the words a person uses for the account level ("account", "team")
     account_word: str = "account"
     extra_variables: tuple[str, ...] = field(default=())
+    device_login: DeviceLogin | None = None
+    #: the environment variable with the project's OAuth client id for ``device_login``
+    client_id_variable: str = ""
+    #: why the platform takes only a token (no device flow), for a ``--client-id`` given to it
+    token_only: str = ""

@@ -49,5 +49,14 @@ SPEC = PlatformSpec(
     slug_branch=_slug_branch,
     check_limits=_check_limits,
     open=_open,
-    connect=ConnectSpec("CLOUDFLARE_API_TOKEN", "CLOUDFLARE_ACCOUNT_ID", _connector),
+    connect=ConnectSpec(
+        "CLOUDFLARE_API_TOKEN",
+        "CLOUDFLARE_ACCOUNT_ID",
+        _connector,
+        token_only=(
+            "Cloudflare has no OAuth device flow, and its browser sign-in (wrangler's, with a fixed "
+            "localhost redirect) is open to no other tool and gives a short-lived token: create an API "
+            "token at https://dash.cloudflare.com/profile/api-tokens and set CLOUDFLARE_API_TOKEN"
+        ),
+    ),
 )

@@ -10,6 +10,7 @@ from ci_deploy.platforms.base import PlatformSpec
 
 if TYPE_CHECKING:
     from ci_deploy.artifact import Artifact
+    from ci_deploy.connect.device_flow import Clock
     from ci_deploy.connect.model import Connector
     from ci_deploy.platforms.base import Environment, Platform, PlatformSettings
 
@@ -40,6 +41,12 @@ def _connector(token: str, api_url: str | None) -> Connector:
     return VercelConnector(token, api_url)
 
 
+def _device_login(client_id: str, api_url: str | None, clock: Clock | None) -> str:
+    from ci_deploy.platforms.vercel.login import device_login
+
+    return device_login(client_id, api_url, clock)
+
+
 SPEC = PlatformSpec(
     name="vercel",
     env_fallbacks={
@@ -52,5 +59,13 @@ SPEC = PlatformSpec(
     slug_branch=_slug_branch,
     check_limits=_check_limits,
     open=_open,
-    connect=ConnectSpec("VERCEL_TOKEN", "VERCEL_ORG_ID", _connector, "team", ("VERCEL_PROJECT_ID",)),
+    connect=ConnectSpec(
+        "VERCEL_TOKEN",
+        "VERCEL_ORG_ID",
+        _connector,
+        "team",
+        ("VERCEL_PROJECT_ID",),
+        device_login=_device_login,
+        client_id_variable="CI_DEPLOY_VERCEL_CLIENT_ID",
+    ),
 )

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from action_harness import REPOSITORY
-from test_connect_end_to_end import connect_env
+from connect_harness import connect_env, github_store, nothing_written
 
 from ci_deploy.cli import main
 from ci_deploy_sandbox import cloudflare_auth, github_secrets, identities
@@ -17,17 +17,6 @@ from ci_deploy_sandbox.github_common import READ_ONLY_TOKEN
 from ci_deploy_sandbox.runtime import Sandbox
 
 CONNECT_CF = ["connect", "cloudflare-pages", "--repo", REPOSITORY, "--project", "shop"]
-
-
-def github_store(sandbox: Sandbox) -> github_secrets.Store:
-    return sandbox.world.apis["github"].store  # type: ignore[attr-defined, no-any-return]
-
-
-def nothing_written(sandbox: Sandbox) -> bool:
-    store = github_store(sandbox)
-    return not github_secrets.secret_names(store, REPOSITORY) and not github_secrets.read_variables(
-        store, REPOSITORY
-    )
 
 
 def test_connect_stores_the_token_sealed_and_the_ids_as_variables(

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from action_harness import REPOSITORY, make_site, run_action
+from action_harness import REPOSITORY
+from connect_harness import deploy_step, deploy_written_release_step, github_store, nothing_written, resolve
 from fake_time import FakeTime
-from test_connect import github_store, nothing_written
-from test_connect_end_to_end import SHA, deploy_step, resolve
 
 from ci_deploy.cli import main
 from ci_deploy.connect import device_flow
@@ -63,25 +62,9 @@ def test_connect_signs_in_by_device_flows_and_the_written_production_step_deploy
 
     inputs = resolve(deploy_step(tmp_path / ".github/workflows/production.yml")["with"], sandbox)
     assert inputs["account"] == identities.VERCEL_TEAM_ID
-    make_site(tmp_path / "dist", marker="signed-in")
-    monkeypatch.chdir(tmp_path)
-    result = run_action(
-        capsys,
-        tmp_path,
-        event_name="release",
-        event={"action": "published", "release": {"tag_name": "v1.0.0", "name": "v1.0.0"}},
-        inputs={
-            **inputs,
-            "api-url": sandbox.vercel_api_url,
-            "github-token": identities.GITHUB_TOKEN,
-            "health-check-timeout": "20",
-        },
-        env={"GITHUB_API_URL": sandbox.github_api_url},
-        sha=SHA,
-        ref="refs/tags/v1.0.0",
+    deploy_written_release_step(
+        sandbox, tmp_path, capsys, monkeypatch, http_get, api_url=sandbox.vercel_api_url, marker="signed-in"
     )
-    assert result.code == 0, result.stdout + result.stderr
-    assert "build signed-in" in http_get(result.outputs["url"] + "/").text
 
 
 @pytest.mark.parametrize(

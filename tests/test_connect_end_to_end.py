@@ -5,65 +5,17 @@ the secret opened with its private key), deploys the site."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import yaml
-from action_harness import REPOSITORY, make_site, run_action
+from action_harness import REPOSITORY
+from connect_harness import connect_env, deploy_step, deploy_written_release_step, resolve
 
 from ci_deploy.cli import main
-from ci_deploy_sandbox import github_secrets, identities
+from ci_deploy_sandbox import identities
 from ci_deploy_sandbox.runtime import Sandbox
-
-SHA = "c" * 40
-_EXPRESSION = re.compile(r"^\$\{\{\s*(secrets|vars)\.(\w+)\s*\}\}$")
-
-
-def connect_env(sandbox: Sandbox, **extra: str) -> dict[str, str]:
-    return {
-        "PATH": "/usr/bin:/bin",
-        "GH_TOKEN": identities.GITHUB_PAT,
-        "GITHUB_API_URL": sandbox.github_api_url,
-        "CLOUDFLARE_API_BASE_URL": sandbox.cloudflare_api_url,
-        "VERCEL_API_URL": sandbox.vercel_api_url,
-        **extra,
-    }
-
-
-def stored(sandbox: Sandbox) -> tuple[Callable[[str], str | None], dict[str, str]]:
-    store = sandbox.world.apis["github"].store  # type: ignore[attr-defined]
-    return (lambda name: github_secrets.read_secret(store, REPOSITORY, name)), github_secrets.read_variables(
-        store, REPOSITORY
-    )
-
-
-def deploy_step(workflow: Path) -> dict[str, Any]:
-    document = yaml.safe_load(workflow.read_text(encoding="utf-8"))
-    for job in document["jobs"].values():
-        for step in job["steps"]:
-            if step.get("id") == "deploy":
-                return dict(step)
-    raise AssertionError(f"no deploy step in {workflow}")
-
-
-def resolve(inputs: Mapping[str, str], sandbox: Sandbox) -> dict[str, str]:
-    """The step's ``with:`` as the runner would pass it: expressions replaced by what GitHub holds."""
-    secret, variables = stored(sandbox)
-    resolved = {}
-    for name, value in inputs.items():
-        found = _EXPRESSION.match(str(value))
-        if found is None:
-            resolved[name] = str(value)
-            continue
-        kind, key = found.groups()
-        held = secret(key) if kind == "secrets" else variables.get(key)
-        assert held is not None, f"{kind}.{key} was not stored by connect"
-        resolved[name] = held
-    return resolved
 
 
 def test_connect_then_init_then_the_written_production_step_deploys_with_only_what_connect_stored(
@@ -78,30 +30,19 @@ def test_connect_then_init_then_the_written_production_step_deploys_with_only_wh
     assert code == 0, capsys.readouterr()
     assert main(["init", "cloudflare-pages", "--dir", str(tmp_path)], environ={}) == 0
 
-    step = deploy_step(tmp_path / ".github/workflows/production.yml")
-    inputs = resolve(step["with"], sandbox)
+    inputs = resolve(deploy_step(tmp_path / ".github/workflows/production.yml")["with"], sandbox)
     assert inputs["token"] == identities.CLOUDFLARE_TOKEN
     assert inputs["account"] == identities.CLOUDFLARE_ACCOUNT_ID
-    make_site(tmp_path / "dist", marker="connected")
-    monkeypatch.chdir(tmp_path)
-    result = run_action(
-        capsys,
+    result = deploy_written_release_step(
+        sandbox,
         tmp_path,
-        event_name="release",
-        event={"action": "published", "release": {"tag_name": "v1.0.0", "name": "v1.0.0"}},
-        inputs={
-            **inputs,
-            "api-url": sandbox.cloudflare_api_url,
-            "github-token": identities.GITHUB_TOKEN,
-            "health-check-timeout": "20",
-        },
-        env={"GITHUB_API_URL": sandbox.github_api_url},
-        sha=SHA,
-        ref="refs/tags/v1.0.0",
+        capsys,
+        monkeypatch,
+        http_get,
+        api_url=sandbox.cloudflare_api_url,
+        marker="connected",
     )
-    assert result.code == 0, result.stdout + result.stderr
     assert result.outputs["environment"] == "production"
-    assert "build connected" in http_get(result.outputs["url"] + "/").text
 
 
 def test_init_writes_workflows_whose_preview_step_reads_the_names_connect_stores(tmp_path: Path) -> None:

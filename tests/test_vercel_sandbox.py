@@ -21,8 +21,6 @@ from ci_deploy.platforms.vercel.project import list_deployments
 from ci_deploy_sandbox import identities
 from ci_deploy_sandbox.runtime import Sandbox
 
-pytest.importorskip("ci_deploy_sandbox.vercel", reason="the sandbox's Vercel API is not in this tree")
-
 Get = Callable[..., httpx.Response]
 
 

@@ -71,7 +71,6 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
-NO_RETRY = RetryPolicy(attempts=1)
 #: for a request that creates something a second copy of which would be a duplicate: only the
 #: answers that prove it was not acted on are resent; a 5xx goes back to the caller to resolve
 CREATE_RETRY = RetryPolicy(statuses=NOT_ACTED_ON)

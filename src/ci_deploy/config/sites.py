@@ -34,8 +34,6 @@ from pydantic_core import ErrorDetails
 from ci_deploy.config.path_globs import PathFilter
 from ci_deploy.errors import InputError
 
-DEFAULT_CONFIG = "ci-deploy.sites.yml"
-
 
 class Site(BaseModel):
     """One deployable site: where it goes and which source paths affect it."""

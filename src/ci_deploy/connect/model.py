@@ -5,7 +5,7 @@ declared by each platform in its :class:`~ci_deploy.platforms.base.PlatformSpec`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -96,7 +96,6 @@ class ConnectSpec:
     open: Callable[[str, str | None], Connector]
     #: the words a person uses for the account level ("account", "team")
     account_word: str = "account"
-    extra_variables: tuple[str, ...] = field(default=())
     device_login: DeviceLogin | None = None
     #: the environment variable with the project's OAuth client id for ``device_login``
     client_id_variable: str = ""

@@ -37,10 +37,7 @@ def _deploy_lines(plan: DeployPlan, upload: UploadPlan | None) -> list[str]:
         _row("environment", f"{target.environment}{reason}"),
         _row("branch", f"{target.branch or '-'}   commit {target.sha[:7] or '-'}"),
         _row("files", _files(plan, upload)),
-        _row(
-            "env vars",
-            ", ".join(f"{v.name} ({'secret' if v.secret else 'plain'})" for v in plan.env.variables),
-        ),
+        _row("env vars", _env_names(plan)),
         _row("required env", ", ".join(sorted(plan.env.required))),
     ]
     if plan.domains:

@@ -64,7 +64,6 @@ SPEC = PlatformSpec(
         "VERCEL_ORG_ID",
         _connector,
         "team",
-        ("VERCEL_PROJECT_ID",),
         device_login=_device_login,
         client_id_variable="CI_DEPLOY_VERCEL_CLIENT_ID",
     ),

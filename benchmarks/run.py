@@ -91,6 +91,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--from-json", type=Path, help="render the report again from a saved RESULTS.json, running nothing"
     )
     parser.add_argument("--help-runs", type=int, default=10, help="runs of `ci-deploy --help` (median)")
+    parser.add_argument(
+        "--editable",
+        action="store_true",
+        help="measure the ci-deploy of this environment, not a runtime-only install of the checkout",
+    )
     args = parser.parse_args(argv)
     args.latencies = [int(value) for value in args.latency.split(",") if value.strip()]
     args.runs = args.runs or (1 if args.quick else 3)
@@ -220,10 +225,14 @@ def measure_everything(
     args: argparse.Namespace, selected: list[case_defs.Case], platforms: list[str]
 ) -> dict[str, Any]:
     """Every run, plus what the report needs to know about the machine; JSON-ready."""
-    load_before = os.getloadavg()
-    help_s = help_startup(args.help_runs)
-    log.info("ci-deploy --help: %.3f s (median of %d)", help_s, args.help_runs)
     with tempfile.TemporaryDirectory(prefix="ci-deploy-bench-") as scratch:
+        if not args.editable:
+            log.info("runtime-only install: %s", tools.install_runtime(Path(scratch) / "venv"))
+        installed = tools.version([tools.ci_deploy_executable(), "--version"])
+        installed += " (this environment)" if args.editable else " (runtime-only install)"
+        load_before = os.getloadavg()
+        help_s = help_startup(args.help_runs)
+        log.info("ci-deploy --help: %.3f s (median of %d)", help_s, args.help_runs)
         sandbox = Sandbox(state_dir=Path(scratch) / "sandbox").start()
         try:
             throughput = measure.loopback_throughput(sandbox.port)
@@ -238,7 +247,7 @@ def measure_everything(
         LOAD_KEY: f"{_load(load_before)} → {_load(load_after)}",
         "commit": tools.version(["git", "-C", str(HERE.parent), "describe", "--always", "--dirty"]),
         "node": tools.version(["node", "--version"]),
-        "ci-deploy": tools.version([tools.ci_deploy_executable(), "--version"]),
+        "ci-deploy": installed,
         "wrangler": tools.version([str(tools.NODE_BIN / "wrangler"), "--version"]),
         "vercel CLI": tools.version([str(tools.NODE_BIN / "vercel"), "--version"]),
         "runs per case and tool": ", ".join(f"{c.name}: {case_runs(args, c)}" for c in selected),

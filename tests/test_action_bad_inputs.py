@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _pytest.mark.structures import ParameterSet
 from action_harness import pull_request_event, push_event, run_action
 from pytest_httpx import HTTPXMock
 
@@ -137,11 +138,24 @@ CASES: list[tuple[str, dict[str, str], str, Artifact | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("inputs", "named", "artifact"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+#: folders whose contents break a platform rule: found by listing the folder, after the run's first
+#: reads may have gone out early (ci_deploy.head_start); they must still write nothing
+FOUND_IN_CONTENTS = {"file over 25 MiB", "Pages Functions folder"}
+
+
+def _case(name: str, inputs: dict[str, str], named: str, artifact: Artifact | None) -> ParameterSet:
+    """One case; a folder-contents case lets its early reads go unanswered (the mock has none)."""
+    lenient = name in FOUND_IN_CONTENTS
+    marks = [pytest.mark.httpx_mock(assert_all_requests_were_expected=False)] if lenient else []
+    return pytest.param(inputs, named, artifact, lenient, id=name, marks=marks)
+
+
+@pytest.mark.parametrize(("inputs", "named", "artifact", "may_read"), [_case(*c) for c in CASES])
 def test_bad_input_exits_2_with_one_line_naming_it_and_makes_no_request(
     inputs: dict[str, str],
     named: str,
     artifact: Artifact | None,
+    may_read: bool,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     httpx_mock: HTTPXMock,
@@ -166,7 +180,11 @@ def test_bad_input_exits_2_with_one_line_naming_it_and_makes_no_request(
     assert result.code == 2, result.stdout + result.stderr
     assert len(errors) == 1
     assert named in errors[0]
-    assert httpx_mock.get_requests() == []
+    sent = httpx_mock.get_requests()
+    if may_read:
+        assert [request.method for request in sent if request.method != "GET"] == []
+    else:
+        assert sent == []
 
 
 def test_the_catalogue_covers_at_least_thirty_bad_inputs() -> None:

@@ -123,3 +123,30 @@ def test_uploads_in_flight_follow_the_round_trip_of_the_create_call() -> None:
 
     assert in_flight_for(0.002) == NEAR_IN_FLIGHT
     assert in_flight_for(0.25) == FAR_IN_FLIGHT > NEAR_IN_FLIGHT
+
+
+def test_each_upload_thread_sends_on_a_connection_of_its_own(api: VercelApi) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        lanes = list(pool.map(lambda _: (api.lane(), api.lane()), range(3)))
+    assert all(first is second for first, second in lanes)  # one client per thread, kept
+    assert api.lane() is not api.client
+    api.close()
+    assert all(first.is_closed for first, _ in lanes)
+
+
+def test_a_small_file_is_sent_as_one_block_and_a_large_one_streamed_with_its_length(
+    api: VercelApi, tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    from ci_deploy.platforms.vercel.upload import WHOLE_BODY_MAX
+
+    small = entry(tmp_path, "small.txt", b"s" * 100)
+    large = entry(tmp_path, "large.bin", b"L" * (WHOLE_BODY_MAX + 1))
+    httpx_mock.add_response(url=FILES_URL, json={}, is_reusable=True)
+    upload_missing(api, {small.sha: small, large.sha: large}, [small.sha, large.sha])
+    bodies = {r.headers["x-vercel-digest"]: r for r in httpx_mock.get_requests()}
+    assert bodies[small.sha].content == b"s" * 100
+    assert bodies[large.sha].headers["content-length"] == str(WHOLE_BODY_MAX + 1)
+    assert "transfer-encoding" not in bodies[large.sha].headers
+    assert bodies[large.sha].read() == b"L" * (WHOLE_BODY_MAX + 1)

@@ -139,6 +139,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     try:
         return _main(args, env)
     finally:
+        from ci_deploy import head_start
+
+        head_start.stop()
         runner.use(None)
         remove_logging()
 
@@ -157,6 +160,9 @@ def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
     inputs = read_action_inputs(env) if args.subcommand == "action" else _cli_inputs(args)
     if args.subcommand == "deploy" and args.sandbox:
         return _deploy_into_sandbox(args, inputs, env)
+    from ci_deploy import head_start
+
+    head_start.start(inputs, env)  # before the heavy imports below: the first reads overlap them
     from ci_deploy.commands.dispatch import run
 
     operation: Operation | None = None

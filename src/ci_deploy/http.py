@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from ci_deploy import __version__
+from ci_deploy import __version__, head_start
 
 log = logging.getLogger("ci_deploy.http")
 
@@ -195,6 +195,9 @@ def send(
     ``time.monotonic()``) stops retrying once a wait would cross it. Returns the last response,
     whatever its status: interpreting it is the caller's job.
     """
+    early = head_start.answer(client, method, url, kwargs)
+    if early is not None:
+        return early
     budget = Budget(retry, sleep=sleep, clock=clock, deadline=deadline)
     while True:
         body = content() if callable(content) else content

@@ -11,13 +11,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from ci_deploy.config.values import MAX_SECONDS, InvalidValue, split_list
-
-if TYPE_CHECKING:
-    from ci_deploy.config.settings import Settings
 
 _OFF = {"", "off", "false", "no", "0"}
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?")
@@ -120,7 +117,24 @@ def secret_url_parts(raw: str) -> list[str]:
     return [part for part in (parts.path, parts.query) if len(part) > 1]
 
 
-def observe_problem(settings: Settings) -> tuple[str, str] | None:
+class ObserveInputs(Protocol):
+    """The inputs :func:`observe_problem` looks at: Settings, or the raw strings before them."""
+
+    @property
+    def sentry_org(self) -> str | None: ...
+    @property
+    def sentry_project(self) -> str | None: ...
+    @property
+    def sentry_token(self) -> str | None: ...
+    @property
+    def error_watch(self) -> object | None: ...
+    @property
+    def notify_webhook(self) -> str | None: ...
+    @property
+    def notify_webhook_secret(self) -> str | None: ...
+
+
+def observe_problem(settings: ObserveInputs) -> tuple[str, str] | None:
     """``(input, reason)`` for an incomplete combination of these inputs, else None."""
     s = settings
     if s.sentry_org or s.sentry_project:

@@ -11,7 +11,7 @@ usual variables come from the platform registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,6 +31,8 @@ from ci_deploy.config import observe
 from ci_deploy.config import values as parse
 from ci_deploy.config.envvars import read_env_inputs
 from ci_deploy.config.inputs import INPUTS, read_action_inputs
+from ci_deploy.config.parsers import PARSERS
+from ci_deploy.config.raw import raw_inputs
 from ci_deploy.config.secrets import mask_secrets
 from ci_deploy.config.values import HealthExpect
 from ci_deploy.errors import InputError
@@ -40,56 +42,6 @@ from ci_deploy.platforms.base import EnvVar
 __all__ = ["INPUTS", "HealthExpect", "Settings", "read_action_inputs", "settings_from_inputs"]
 
 Platform = Literal["cloudflare-pages", "vercel"]
-
-#: the env var read when an input is empty, whatever the platform
-COMMON_FALLBACKS = {
-    "github-token": "GITHUB_TOKEN",
-    "sentry-token": "SENTRY_AUTH_TOKEN",
-    "sentry-org": "SENTRY_ORG",
-    "sentry-project": "SENTRY_PROJECT",
-    "sentry-url": "SENTRY_URL",
-}
-
-#: field -> parser of its raw string (fields not listed are plain strings)
-_PARSERS: dict[str, Callable[[str], Any]] = {
-    "create_project": parse.parse_bool,
-    "comment": parse.parse_bool,
-    "github_deployment": parse.parse_bool,
-    "wait": parse.parse_bool,
-    "cleanup": parse.parse_bool,
-    "dry_run": parse.parse_bool,
-    "environment": lambda raw: parse.parse_choice(raw, ("auto", "preview", "production")),
-    "on_health_failure": lambda raw: parse.parse_choice(raw, ("rollback", "fail", "warn")),
-    "command": lambda raw: parse.parse_choice(raw, ("deploy", "cleanup", "promote", "rollback")),
-    "timeout": parse.parse_seconds,
-    "domains_timeout": parse.parse_seconds,
-    "health_check_timeout": parse.parse_seconds,
-    "health_check_max_latency_ms": parse.parse_milliseconds,
-    "pr_number": parse.parse_positive_int,
-    "domains": parse.parse_domains,
-    "health_check": parse.parse_health_checks,
-    "health_check_expect": parse.parse_health_expect,
-    "health_check_headers": parse.parse_headers,
-    "env_required": parse.parse_env_required,
-    "api_url": parse.parse_url,
-    "project": lambda raw: parse.parse_name(raw, "a project name (letters, digits, '.', '_', '-')"),
-    "branch": parse.parse_branch,
-    "production_branch": parse.parse_branch,
-    "preview_domain": lambda raw: parse.parse_host_template(raw, "preview-domain"),
-    "comment_key": lambda raw: parse.parse_single_line(raw, forbidden="--"),
-    "github_environment": lambda raw: parse.parse_single_line(raw, max_length=255),
-    "account": lambda raw: parse.parse_identifier(raw, "an account or team id"),
-    "deployment_id": lambda raw: parse.parse_identifier(raw, "a deployment id"),
-    "perf_budget_ms": parse.parse_milliseconds,
-    "sentry_org": observe.parse_slug,
-    "sentry_project": observe.parse_slug,
-    "sentry_url": parse.parse_url,
-    "sentry_release_prefix": observe.parse_release_prefix,
-    "error_watch": observe.parse_duration,
-    "error_watch_threshold": observe.parse_watch_threshold,
-    "notify_webhook": observe.parse_secret_url,
-    "notify_slack_webhook": observe.parse_secret_url,
-}
 
 
 def _alias(field: str) -> str:
@@ -156,7 +108,7 @@ class Settings(BaseModel):
     @classmethod
     def _parse_raw(cls, value: Any, info: Any) -> Any:
         """Turn the raw input string into the field's type with our own one-line reasons."""
-        parser = _PARSERS.get(info.field_name)
+        parser = PARSERS.get(info.field_name)
         if parser is None or not isinstance(value, str):
             return value
         try:
@@ -208,13 +160,6 @@ class Settings(BaseModel):
         return self.github_environment or environment.capitalize()
 
 
-def _with_fallbacks(raw: dict[str, str], platform: str, environ: Mapping[str, str]) -> dict[str, str]:
-    for name, variable in {**platform_spec(platform).env_fallbacks, **COMMON_FALLBACKS}.items():
-        if not raw.get(name):
-            raw[name] = environ.get(variable, "").strip()
-    return raw
-
-
 def _check_platform(raw: Mapping[str, str], platform: str) -> None:
     if not raw.get("platform"):
         raise InputError(f"required: set it to one of {', '.join(PLATFORMS)}", input_name="platform")
@@ -252,11 +197,9 @@ def settings_from_inputs(inputs: Mapping[str, str], environ: Mapping[str, str]) 
     unknown = sorted(set(inputs) - set(INPUTS))
     if unknown:
         raise InputError(f"unknown input {parse.shown(unknown[0])}", input_name=unknown[0][:60])
-    raw = {name: (inputs.get(name) or "").strip() for name in INPUTS}
-    platform = raw["platform"].lower()
-    raw["platform"] = platform
+    raw = raw_inputs(inputs, environ)
+    platform = raw["platform"]
     _check_platform(raw, platform)
-    raw = _with_fallbacks(raw, platform, environ)
     mask_secrets(raw, environ)
     _check_project(raw, platform)
     _warn_foreign_inputs(raw, platform)

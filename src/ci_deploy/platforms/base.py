@@ -7,16 +7,32 @@ adapter. Adapters never know about GitHub.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # types only: ``--help`` and the input table need neither
+    import httpx
+
     from ci_deploy.artifact import Artifact
     from ci_deploy.connect.model import ConnectSpec
 
 Environment = Literal["preview", "production"]
 DomainState = Literal["active", "pending", "error"]
+
+
+@dataclass(frozen=True)
+class FirstRead:
+    """A GET a run sends first, as its adapter will send it (:mod:`ci_deploy.head_start`), and
+    ``then``: what to read next once it has answered 200."""
+
+    client: httpx.Client
+    request: httpx.Request
+    then: Callable[[httpx.Response], Sequence[FirstRead]] | None = None
+
+
+#: the raw inputs (trimmed, with the platform's env fallbacks) -> the run's first reads
+FirstReads = Callable[[Mapping[str, str]], Sequence[FirstRead]]
 
 #: the sandbox names the deployment that answered in this response header; the real platforms do
 #: not send it, so the health checker only uses it when present
@@ -243,6 +259,7 @@ class PlatformSpec:
     ``check_limits``: raises LimitError / ArtifactError naming the file; pure, no network.
     ``open``: the adapter, imported lazily.
     ``connect``: what ``ci-deploy connect``/``init`` store and read for it.
+    ``first_reads``: the GETs a run sends first, built from the raw inputs (the head start).
     """
 
     name: str
@@ -252,3 +269,4 @@ class PlatformSpec:
     check_limits: Callable[[Artifact, Environment], None]
     open: Callable[[PlatformSettings], Platform]
     connect: ConnectSpec
+    first_reads: FirstReads

@@ -3,6 +3,7 @@ deployments, domains, rollback. :data:`SPEC` is what the rest of the program kno
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ci_deploy.connect.model import ConnectSpec
@@ -11,7 +12,7 @@ from ci_deploy.platforms.base import PlatformSpec
 if TYPE_CHECKING:
     from ci_deploy.artifact import Artifact
     from ci_deploy.connect.model import Connector
-    from ci_deploy.platforms.base import Environment, Platform, PlatformSettings
+    from ci_deploy.platforms.base import Environment, FirstRead, Platform, PlatformSettings
 
 
 def _slug_branch(branch: str) -> str:
@@ -30,6 +31,12 @@ def _open(settings: PlatformSettings) -> Platform:
     from ci_deploy.platforms.cloudflare_pages.adapter import CloudflarePages
 
     return CloudflarePages(settings)
+
+
+def _first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
+    from ci_deploy.platforms.cloudflare_pages.api import first_reads
+
+    return first_reads(raw)
 
 
 def _connector(token: str, api_url: str | None) -> Connector:
@@ -59,4 +66,5 @@ SPEC = PlatformSpec(
             "token at https://dash.cloudflare.com/profile/api-tokens and set CLOUDFLARE_API_TOKEN"
         ),
     ),
+    first_reads=_first_reads,
 )

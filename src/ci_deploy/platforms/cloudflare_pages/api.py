@@ -12,7 +12,7 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,8 @@ import httpx
 
 from ci_deploy import http
 from ci_deploy.errors import AuthError, CiDeployError, PlatformError
+from ci_deploy.platforms.base import FirstRead
+from ci_deploy.urls import path_segment
 
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -128,6 +130,27 @@ def invalid_token_error(error: CloudflareApiError) -> AuthError:
     )
 
 
+def projects_path(account: str, project: str | None = None) -> str:
+    """``accounts/{account}/pages/projects[/{project}]``: where every Pages call of a project starts."""
+    path = f"accounts/{path_segment(account)}/pages/projects"
+    return path if project is None else f"{path}/{path_segment(project)}"
+
+
+def upload_token_path(account: str, project: str) -> str:
+    return f"{projects_path(account, project)}/upload-token"
+
+
+def first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
+    """A deploy's first reads, as :class:`CloudflareApi` sends them: the project, then (once it
+    is known to exist, so the answer is always used) the upload token."""
+    account, project = raw["account"], raw["project"]
+    if not account:
+        return []  # the account is found by a read of its own first
+    api = CloudflareApi(raw["token"], raw["api-url"] or None)
+    token = FirstRead(api.client, api.request("GET", upload_token_path(account, project)))
+    return [FirstRead(api.client, api.request("GET", projects_path(account, project)), lambda _: [token])]
+
+
 class CloudflareApi:
     """The API client: base URL, token, retries with per-request budgets, and the server clock."""
 
@@ -148,6 +171,18 @@ class CloudflareApi:
         self._retry_sleep, self._retry_clock = sleep, clock
         #: seconds the server clock is ahead of ours (from ``Date``); used to compare timestamps
         self.clock_offset = 0.0
+
+    @property
+    def client(self) -> httpx.Client:
+        return self._client
+
+    def request(self, method: str, path: str) -> httpx.Request:
+        """The request :meth:`call` sends for ``method`` and ``path`` (a head start sends it early)."""
+        return self._client.build_request(method, path.lstrip("/"), headers=self._auth(self._token))
+
+    @staticmethod
+    def _auth(bearer: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {bearer}"}
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """An API call with the API token; returns ``result`` or raises CloudflareApiError."""
@@ -203,7 +238,7 @@ class CloudflareApi:
         headers: Mapping[str, str] | None = None,
         **kwargs: Any,
     ) -> Envelope:
-        all_headers = {"Authorization": f"Bearer {bearer}", **(headers or {})}
+        all_headers = {**self._auth(bearer), **(headers or {})}
         response = http.send(
             self._client,
             method,

@@ -20,7 +20,12 @@ import httpx
 from ci_deploy import http
 from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
 from ci_deploy.platforms.cloudflare_pages import model
-from ci_deploy.platforms.cloudflare_pages.api import UNKNOWN_ERROR, CloudflareApi, CloudflareApiError
+from ci_deploy.platforms.cloudflare_pages.api import (
+    UNKNOWN_ERROR,
+    CloudflareApi,
+    CloudflareApiError,
+    projects_path,
+)
 from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.deployments")
@@ -46,7 +51,7 @@ class DeploymentsApi:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._api = api
-        self._path = f"accounts/{path_segment(account)}/pages/projects/{path_segment(project)}/deployments"
+        self._path = f"{projects_path(account, project)}/deployments"
         self._clock = clock
 
     def get(self, deployment_id: str, *, deadline: float | None = None) -> dict[str, Any]:

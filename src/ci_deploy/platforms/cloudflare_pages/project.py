@@ -22,8 +22,8 @@ from ci_deploy.platforms.cloudflare_pages.api import (
     CloudflareApiError,
     invalid_token_error,
     permission_error,
+    projects_path,
 )
-from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.project")
 
@@ -92,7 +92,7 @@ class ProjectsApi:
     def __init__(self, api: CloudflareApi, account: str) -> None:
         self._api = api
         self.account = account
-        self._path = f"accounts/{path_segment(account)}/pages/projects"
+        self._path = projects_path(account)
 
     def get(self, name: str) -> dict[str, Any] | None:
         """The project, or None when it does not exist."""

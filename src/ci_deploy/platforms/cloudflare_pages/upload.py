@@ -24,9 +24,13 @@ from typing import Any
 import httpx
 
 from ci_deploy.errors import ArtifactError, PlatformError
-from ci_deploy.platforms.cloudflare_pages.api import UPLOAD_TOKEN_INVALID, CloudflareApi, CloudflareApiError
+from ci_deploy.platforms.cloudflare_pages.api import (
+    UPLOAD_TOKEN_INVALID,
+    CloudflareApi,
+    CloudflareApiError,
+    upload_token_path,
+)
 from ci_deploy.platforms.cloudflare_pages.files import MAX_FILES, MIB, Asset, content_type, read_chunks
-from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.upload")
 
@@ -160,7 +164,7 @@ class AssetUploader:
         self, api: CloudflareApi, account: str, project: str, *, threads: int = UPLOAD_THREADS
     ) -> None:
         self._api = api
-        self._path = f"accounts/{path_segment(account)}/pages/projects/{path_segment(project)}/upload-token"
+        self._path = upload_token_path(account, project)
         self._threads = threads
         self._lock = threading.Lock()
         self._token: UploadToken | None = None

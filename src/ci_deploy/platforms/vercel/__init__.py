@@ -3,6 +3,7 @@ promote/rollback. :data:`SPEC` is what the rest of the program knows of it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ci_deploy.connect.model import ConnectSpec
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from ci_deploy.artifact import Artifact
     from ci_deploy.connect.device_flow import Clock
     from ci_deploy.connect.model import Connector
-    from ci_deploy.platforms.base import Environment, Platform, PlatformSettings
+    from ci_deploy.platforms.base import Environment, FirstRead, Platform, PlatformSettings
 
 
 def _slug_branch(branch: str) -> str:
@@ -33,6 +34,12 @@ def _open(settings: PlatformSettings) -> Platform:
     from ci_deploy.platforms.vercel.adapter import Vercel
 
     return Vercel(settings)
+
+
+def _first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
+    from ci_deploy.platforms.vercel.api import first_reads
+
+    return first_reads(raw)
 
 
 def _connector(token: str, api_url: str | None) -> Connector:
@@ -67,4 +74,5 @@ SPEC = PlatformSpec(
         device_login=_device_login,
         client_id_variable="CI_DEPLOY_VERCEL_CLIENT_ID",
     ),
+    first_reads=_first_reads,
 )

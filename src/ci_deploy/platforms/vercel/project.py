@@ -15,7 +15,7 @@ from typing import Any
 
 from ci_deploy.errors import AuthError, InputError, NotFoundError
 from ci_deploy.http import AmbiguousOutcome
-from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, scope_params
+from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, project_path, scope_params
 from ci_deploy.platforms.vercel.urls import production_alias
 from ci_deploy.urls import path_segment
 
@@ -65,7 +65,7 @@ def resolve_scope(api: VercelApi, account: str | None) -> dict[str, str]:
 def get_project(api: VercelApi, id_or_name: str, account: str | None) -> dict[str, Any] | None:
     """The project, or None when it does not exist (403 becomes an :class:`AuthError`)."""
     try:
-        project = api.call("GET", f"/v9/projects/{path_segment(id_or_name)}")
+        project = api.call("GET", project_path(id_or_name))
     except VercelApiError as exc:
         if exc.status == 404:
             return None

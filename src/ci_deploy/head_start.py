@@ -1,0 +1,196 @@
+"""A head start: the run's first reads, sent while Python is still importing and validating.
+
+Before the first request can go, a run imports the validating model and the HTTP stack, checks
+every input, lists the artifact and hashes it: about a third of a second. The first requests of
+a deploy do not depend on any of that: they read the project (and on Cloudflare Pages fetch the
+upload token) with the token and names given. So :func:`start` sends them at once, on a thread,
+and :func:`ci_deploy.http.send` answers the run's own identical request from here when it comes.
+At 100 ms a round trip that hides one or two of them behind start-up.
+
+It changes nothing the run promises:
+
+- Only ``GET`` requests the platform declares (``PlatformSpec.first_reads``), only for a deploy
+  of a folder, and only when every input passes its own parser (the checks the validating model
+  runs, token and API URL included) and ``env`` and the event can be read: a run with a bad input
+  value sends nothing, as before. A folder whose contents break a platform rule (a file over the
+  size limit, a Functions folder) is still exit 2 with nothing written, but found after these
+  reads. No early answer is ever printed.
+- An answer is used only for the same method, URL (query included) and ``Authorization``, and
+  only before the run's first write: a write drops every answer not yet used, since what it
+  changes could make them stale. A rate-limit or server error answer is not used: the run sends
+  its own request, with its retries. A request that failed at all is simply sent again.
+- ``CI_DEPLOY_HEAD_START=0`` turns it off (a proxy that must see requests in order, a test that
+  counts them).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ci_deploy.config import values
+from ci_deploy.config.context import RunContext, load_event
+from ci_deploy.config.envvars import read_env_inputs
+from ci_deploy.config.parsers import first_invalid
+from ci_deploy.config.raw import raw_inputs
+from ci_deploy.errors import CiDeployError
+from ci_deploy.platforms import PLATFORMS
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ci_deploy.platforms.base import FirstRead, FirstReads
+
+log = logging.getLogger("ci_deploy.head_start")
+
+Key = tuple[str, str, str]
+#: answers that are not used: the run's own request retries them
+_RETRIED = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+
+
+class HeadStart:
+    """The answers of one run's first reads, each claimed at most once, all dropped at its
+    first write."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answers: dict[Key, Future[httpx.Response]] = {}
+        self._open = True
+
+    def offer(self, reads: Sequence[FirstRead]) -> None:
+        """Send ``reads`` (each on its own thread), their answers claimable as they arrive."""
+        pending: list[tuple[FirstRead, Future[httpx.Response]]] = []
+        with self._lock:
+            if not self._open:
+                return
+            for read in reads:
+                pending.append((read, Future()))
+                self._answers[key_of(read.request)] = pending[-1][1]
+        for read, answer in pending:
+            threading.Thread(target=self._fetch, args=(read, answer), daemon=True).start()
+
+    def _fetch(self, read: FirstRead, answer: Future[httpx.Response]) -> None:
+        """Send one read; its follow-ups are offered before its answer is claimable, so the run,
+        which waits for this answer, never sends a follow-up of its own in the meantime."""
+        try:
+            response = read.client.send(read.request)
+            response.read()
+        except BaseException as error:  # never raised here: the run's own request raises it
+            answer.set_exception(error)
+            return
+        if response.status_code == 200 and read.then is not None:
+            self.offer(read.then(response))
+        answer.set_result(response)
+
+    def pending(self) -> bool:
+        return bool(self._answers)
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    def claim(self, request: httpx.Request) -> httpx.Response | None:
+        """The early answer to ``request`` (waited for if still on its way), or None."""
+        with self._lock:
+            answer = self._answers.pop(key_of(request), None)
+        if answer is None:
+            return None
+        try:
+            response = answer.result()
+        except Exception:  # the run sends it again, with retries
+            return None
+        if response.status_code in _RETRIED:
+            return None
+        log.debug("%s %s answered early", request.method, request.url.path)
+        return response
+
+    def close(self) -> None:
+        """No answer is used from now on (the run wrote something, or ended)."""
+        with self._lock:
+            self._open = False
+            self._answers.clear()
+
+
+def key_of(request: httpx.Request) -> Key:
+    return request.method, str(request.url), request.headers.get("authorization", "")
+
+
+#: the current run's head start (None: none started, or the run has ended)
+_current: HeadStart | None = None
+
+
+def start(inputs: Mapping[str, str], environ: Mapping[str, str]) -> None:
+    """Send the platform's first reads in the background when the raw inputs allow it."""
+    global _current
+    _current = None
+    if environ.get("CI_DEPLOY_HEAD_START", "1").strip().lower() in ("0", "false", "no", "off"):
+        return
+    raw = raw_inputs(inputs, environ)
+    spec = PLATFORMS.get(raw["platform"])
+    if spec is None or not raw["token"] or not raw["project"] or not _plausible(raw, environ):
+        return
+    reads = _reads(spec.first_reads, raw)
+    if reads:
+        _current = HeadStart()
+        _current.offer(reads)
+
+
+def _reads(first_reads: FirstReads, raw: Mapping[str, str]) -> Sequence[FirstRead]:
+    """Built here, not on a thread: both need httpx, and imports on two threads only wait for
+    each other. It is the sending that overlaps the rest of start-up."""
+    try:
+        return first_reads(raw)
+    except Exception:  # a guess that cannot be built is no head start; the run reports the input
+        log.debug("no head start", exc_info=True)
+        return ()
+
+
+def _plausible(raw: Mapping[str, str], environ: Mapping[str, str]) -> bool:
+    """A deploy of a folder whose inputs all pass their parsers, with ``env`` and the event
+    readable and a token a header can carry. Archives (whose checks come with extraction), other
+    commands and preview domains (whose rules need the event) get no head start."""
+    if raw["command"] not in ("", "deploy") or raw["preview-domain"] or raw["artifact-name"]:
+        return False
+    working_directory = Path(raw["working-directory"] or ".")
+    if not working_directory.is_dir() or not (working_directory / (raw["artifact"] or "dist")).is_dir():
+        return False
+    try:
+        values.check_secret_text(raw["token"])
+        read_env_inputs(raw["env"], raw["env-file"], working_directory, environ)
+        load_event(RunContext.from_environ(environ))
+    except (values.InvalidValue, CiDeployError):
+        return False
+    return first_invalid(raw) is None
+
+
+def answer(client: httpx.Client, method: str, url: str, kwargs: Mapping[str, Any]) -> httpx.Response | None:
+    """For :func:`ci_deploy.http.send`: the early answer to this very GET, if there is one. Any
+    other method is a write, after which no early answer is used."""
+    current = _current
+    if current is None:
+        return None
+    if method != "GET":
+        if current.is_open:
+            current.close()
+        return None
+    if not current.pending():
+        return None
+    headers = kwargs.get("headers")
+    return current.claim(client.build_request(method, url, params=kwargs.get("params"), headers=headers))
+
+
+def pending() -> bool:
+    current = _current
+    return current is not None and current.pending()
+
+
+def stop() -> None:
+    """The run ended: nothing it started early is used by the next one."""
+    global _current
+    current, _current = _current, None
+    if current is not None:
+        current.close()

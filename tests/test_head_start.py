@@ -1,0 +1,188 @@
+"""The head start: a deploy's first reads go out while start-up goes on, are used once, only for
+the very request the run sends, never after a write, and never for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from action_harness import github_env, make_site, platform_inputs, push_event, run_action
+from pytest_httpx import HTTPXMock
+
+from ci_deploy import head_start, http
+from ci_deploy_sandbox.runtime import Sandbox
+
+SHA = "c" * 40
+API = "http://127.0.0.1:9/client/v4"
+ACCOUNT = "0123456789abcdef0123456789abcdef"
+PROJECT_URL = f"{API}/accounts/{ACCOUNT}/pages/projects/shop"
+TOKEN_URL = f"{PROJECT_URL}/upload-token"
+
+
+@pytest.fixture(autouse=True)
+def no_head_start_left() -> object:
+    yield
+    head_start.stop()
+
+
+def raw_inputs(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    make_site(tmp_path / "dist")
+    inputs = {
+        "platform": "cloudflare-pages",
+        "project": "shop",
+        "token": "cf_token_head_start",
+        "account": ACCOUNT,
+        "api-url": API,
+        "working-directory": str(tmp_path),
+    }
+    return {**inputs, **overrides}
+
+
+def get(url: str) -> httpx.Response:
+    """The run's own GET of ``url``, as an adapter sends it (token in the header)."""
+    with http.new_client() as client:
+        return http.send(client, "GET", url, headers={"Authorization": "Bearer cf_token_head_start"})
+
+
+def test_the_project_read_goes_out_at_start_and_answers_the_runs_own_request(
+    tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"name": "shop"}})
+    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
+    head_start.start(raw_inputs(tmp_path), {})
+
+    assert get(PROJECT_URL).json()["result"] == {"name": "shop"}
+    assert get(TOKEN_URL).json()["result"] == {"jwt": "x"}
+    assert [str(r.url) for r in httpx_mock.get_requests()] == [PROJECT_URL, TOKEN_URL]
+
+
+def test_the_upload_token_is_read_early_only_for_a_project_that_exists(
+    tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url=PROJECT_URL, status_code=404, json={"success": False, "errors": []})
+    head_start.start(raw_inputs(tmp_path), {})
+
+    assert get(PROJECT_URL).status_code == 404
+    assert [str(r.url) for r in httpx_mock.get_requests()] == [PROJECT_URL]
+
+
+def test_an_early_answer_is_not_used_after_the_run_writes(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"v": 1}})
+    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
+    httpx_mock.add_response(method="POST", url=f"{API}/anything", json={})
+    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"v": 2}})
+    head_start.start(raw_inputs(tmp_path), {})
+    assert head_start.pending()
+
+    with http.new_client() as client:
+        http.send(client, "POST", f"{API}/anything", json={})
+    assert not head_start.pending()
+    assert get(PROJECT_URL).json()["result"] == {"v": 2}
+
+
+def test_a_rate_limited_early_answer_is_sent_again_with_the_runs_retries(
+    tmp_path: Path, httpx_mock: HTTPXMock, fake_retry_time: object
+) -> None:
+    httpx_mock.add_response(url=PROJECT_URL, status_code=429, headers={"Retry-After": "1"})
+    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"name": "shop"}})
+    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}}, is_optional=True)
+    head_start.start(raw_inputs(tmp_path), {})
+
+    assert get(PROJECT_URL).status_code == 200
+    assert [r.method for r in httpx_mock.get_requests() if str(r.url) == PROJECT_URL] == ["GET", "GET"]
+
+
+def test_a_request_that_differs_in_its_token_is_not_answered_early(
+    tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {}}, is_reusable=True)
+    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}}, is_optional=True)
+    head_start.start(raw_inputs(tmp_path), {})
+    assert head_start.pending()
+
+    with http.new_client() as client:
+        http.send(client, "GET", PROJECT_URL, headers={"Authorization": "Bearer another_token"})
+    assert len([r for r in httpx_mock.get_requests() if str(r.url) == PROJECT_URL]) == 2
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"timeout": "soon"},
+        {"token": "tok en"},
+        {"api-url": "ftp://example.com"},
+        {"env": "KEY: [1, 2"},
+        {"artifact": "missing"},
+        {"working-directory": "/nowhere/at/all"},
+        {"command": "cleanup"},
+        {"artifact": "site.zip"},
+        {"project": ""},
+    ],
+    ids=repr,
+)
+def test_nothing_is_sent_early_for_bad_input_or_anything_but_a_folder_deploy(
+    overrides: dict[str, str], tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    (tmp_path / "site.zip").write_bytes(b"PK")
+    head_start.start(raw_inputs(tmp_path, **overrides), {})
+    assert not head_start.pending()
+    assert httpx_mock.get_requests() == []
+
+
+def test_CI_DEPLOY_HEAD_START_0_turns_it_off(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
+    head_start.start(raw_inputs(tmp_path), {"CI_DEPLOY_HEAD_START": "0"})
+    assert not head_start.pending()
+    assert httpx_mock.get_requests() == []
+
+
+def deploy(
+    sandbox: Sandbox, platform: str, project: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> int:
+    """One production deploy of a small site through ``ci-deploy action``; its exit code."""
+    inputs = platform_inputs(sandbox, platform, project, make_site(tmp_path / "site"))
+    result = run_action(
+        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA),
+        inputs={**inputs, "environment": "production", "health-check": "false"}, sha=SHA,
+        ref="refs/heads/main", env=github_env(sandbox),
+    )  # fmt: skip
+    assert result.code == 0, result.stdout + result.stderr
+    return result.code
+
+
+@pytest.mark.parametrize("platform", ["cloudflare-pages", "vercel"])
+def test_a_redeploy_through_the_action_reads_its_project_once_and_early(
+    platform: str,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    deploy(sandbox, platform, "early", tmp_path / "first", capsys)
+    used: list[str] = []
+    claim = head_start.HeadStart.claim
+
+    def recorded(self: head_start.HeadStart, request: httpx.Request) -> httpx.Response | None:
+        answer = claim(self, request)
+        if answer is not None:
+            used.append(request.url.path)
+        return answer
+
+    monkeypatch.setattr(head_start.HeadStart, "claim", recorded)
+    mark = sandbox.world.requests.last
+    deploy(sandbox, platform, "early", tmp_path / "second", capsys)
+    reads = [e.path for e in sandbox.log(mark) if e.endpoint.endswith(("projects.get", "assets.token"))]
+    assert len(reads) == len(set(reads))  # nothing read twice
+    assert used and used[0].endswith("/early")  # the project read was answered early
+
+
+def test_an_early_read_that_fails_is_sent_again_and_the_deploy_goes_on(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_retry_time: object
+) -> None:
+    deploy(sandbox, "cloudflare-pages", "shaky", tmp_path / "first", capsys)
+    sandbox.inject("status=500@cloudflare.projects.get,count=1")
+    mark = sandbox.world.requests.last
+    deploy(sandbox, "cloudflare-pages", "shaky", tmp_path / "second", capsys)
+    log = sandbox.log(mark)
+    assert [e.status for e in log if e.endpoint == "cloudflare.projects.get"] == [500, 200]
+    assert len([e for e in log if e.endpoint == "cloudflare.deployments.create"]) == 1

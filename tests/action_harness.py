@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from ci_deploy import redaction
 from ci_deploy.cli import main
 from ci_deploy.config.inputs import INPUTS
 from ci_deploy_sandbox.runtime import Sandbox
@@ -123,6 +124,7 @@ def run_action(
     merged = {**action_defaults(), **inputs}
     for name, value in merged.items():
         environ[f"INPUT_{name.upper()}"] = value
+    redaction.forget_all()  # a fresh container: no secret an earlier run registered hides a leak
     capsys.readouterr()
     code = main(["action"], environ=environ)
     captured = capsys.readouterr()

@@ -21,6 +21,7 @@ import pytest
 from action_harness import REPOSITORY, ActionResult, github_env, make_site, platform_inputs, run_action
 
 from ci_deploy.config.inputs import OUTPUTS
+from ci_deploy.foreign_text import FOREIGN_LIMIT
 from ci_deploy_sandbox.control import LogEntry
 from ci_deploy_sandbox.runtime import Sandbox
 
@@ -30,6 +31,13 @@ SHA = "f" * 40
 OWN_COMMANDS = re.compile(r"::(add-mask|error|warning|notice|group|endgroup|debug)( [^:]*)?::")
 #: the longest first line a bad input may produce (a bad value is echoed clipped to ~60 chars)
 MAX_ERROR_LINE = 300
+#: the longest first line a platform's error may produce: our words naming what failed, the
+#: platform's cut to ``FOREIGN_LIMIT`` characters and the count of the rest
+MAX_PLATFORM_ERROR_LINE = FOREIGN_LIMIT + 300
+#: more than any channel of a failed run holds once a platform's megabyte is cut
+MAX_CHANNEL = 64 * 1024
+#: characters no channel may hold: controls (but tab and line feed) and bidi overrides
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -204,3 +212,27 @@ def assert_planned(channels: Channels, secrets: Iterable[str]) -> None:
     assert_no_secrets(channels, secrets)
     assert_no_injected_commands(channels)
     assert_markdown_inert(result.summary)
+
+
+def assert_foreign_text_bounded(channels: Channels) -> None:
+    """No channel holds a control character or an escape sequence, or more than
+    :data:`MAX_CHANNEL` characters (a platform's megabyte was cut)."""
+    for name, text in channels.texts().items():
+        assert not CONTROLS.search(text), f"{name} holds {CONTROLS.search(text)!r}"
+        assert len(text) < MAX_CHANNEL, f"{name} holds {len(text)} characters"
+
+
+def assert_platform_error(channels: Channels, named: str, secrets: Iterable[str]) -> None:
+    """Exit 1, one ``::error`` line naming what failed, bounded, every channel bounded and
+    clean, the failure reported (outputs, summary, comment) with nothing leaked or injected."""
+    result = channels.result
+    assert result.code == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    assert len(channels.error_lines) == 1, channels.error_lines
+    line = channels.error_lines[0]
+    assert named in line, line
+    assert len(line) <= MAX_PLATFORM_ERROR_LINE, line
+    assert_failure_reported(channels, secrets)
+    assert_foreign_text_bounded(channels)
+    assert_markdown_inert(result.summary)
+    for comment in channels.comments:
+        assert_markdown_inert(comment)

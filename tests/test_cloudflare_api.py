@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import AuthError
+from ci_deploy.foreign_text import FOREIGN_LIMIT
 from ci_deploy.platforms.cloudflare_pages.api import (
     CloudflareApi,
     CloudflareApiError,
@@ -44,6 +46,55 @@ def test_html_gateway_page_is_a_malformed_response_with_its_status() -> None:
     with pytest.raises(CloudflareApiError, match=r"malformed.*HTTP 502") as caught:
         interpret(502, {}, b"<html><body>Bad gateway</body></html>")
     assert caught.value.status == 502
+
+
+def test_a_megabyte_error_message_is_one_bounded_line_that_keeps_its_code_and_status(
+    httpx_mock: HTTPXMock,
+) -> None:
+    message = "\x1b[31mexploded\x1b[0m\n::set-output name=url::http://evil.example\n" + "A" * 1024 * 1024
+    httpx_mock.add_response(
+        url=f"{BASE}/x",
+        status_code=400,
+        json={"success": False, "errors": [{"code": 8000000, "message": message}]},
+    )
+    api = CloudflareApi(TOKEN, BASE, sleep=lambda _: None)
+    with pytest.raises(CloudflareApiError) as caught:
+        api.call("GET", "x")
+    shown = caught.value.message
+    assert shown.startswith("exploded ::set-output name=url::http://evil.example AAAA")
+    assert shown.endswith("more characters) [code 8000000] (HTTP 400)")
+    assert len(shown) < FOREIGN_LIMIT + 80 and "\n" not in shown and "\x1b" not in shown
+    assert caught.value.codes == (8000000,)
+
+
+def test_thousands_of_errors_name_the_first_three_and_count_the_rest() -> None:
+    errors = [{"code": 8000000 + n, "message": "m" * 1000} for n in range(5000)]
+    with pytest.raises(CloudflareApiError) as caught:
+        interpret(400, {}, json.dumps({"success": False, "errors": errors}).encode())
+    shown = caught.value.message
+    assert "[code 8000000]; " in shown and "[code 8000002]; and 4997 more errors (HTTP 400)" in shown
+    assert len(shown) < FOREIGN_LIMIT + 200
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"success": False, "errors": [{"code": "9" * 100_000, "message": "x"}]},
+        {"success": False, "errors": [{"code": "\u00b2", "message": "x"}]},
+        {"success": False, "errors": 5},
+        {"success": False, "errors": "not a list"},
+    ],
+    ids=["a code of 100000 digits", "a superscript digit", "errors a number", "errors a string"],
+)
+def test_a_malformed_error_list_is_a_bounded_error_not_a_crash(payload: object) -> None:
+    with pytest.raises(CloudflareApiError) as caught:
+        interpret(400, {}, json.dumps(payload).encode())
+    assert caught.value.codes == () and len(caught.value.message) < FOREIGN_LIMIT + 80
+
+
+def test_an_answer_nested_deeper_than_the_decoder_goes_is_a_malformed_response() -> None:
+    with pytest.raises(CloudflareApiError, match=r"malformed.*HTTP 500"):
+        interpret(500, {}, b"[" * 100_000 + b"]" * 100_000)
 
 
 def test_empty_204_is_success() -> None:

@@ -9,6 +9,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import AuthError, CiDeployError, InputError
+from ci_deploy.foreign_text import FOREIGN_LIMIT
 from ci_deploy.github.client import GitHubClient, link_targets, next_page, split_repository
 from ci_deploy.github.errors import (
     DEPLOYMENTS_WRITE,
@@ -113,6 +114,29 @@ def test_other_errors_keep_the_status_and_a_non_json_body_start() -> None:
     assert caught.value.status == 502
     assert "Bad gateway" in str(caught.value)
     assert isinstance(caught.value, CiDeployError)
+
+
+def test_a_megabyte_message_is_one_bounded_line_naming_what_failed() -> None:
+    message = "\x1b[31mboom\x1b[0m\n::set-output name=url::x\n" + "C" * 1024 * 1024
+    with pytest.raises(GitHubError) as caught:
+        interpret(400, {}, body({"message": message}), what="list comments", permission="p")
+    shown = str(caught.value)
+    assert shown.startswith("list comments: GitHub answered 400 (boom ::set-output name=url::x CCCC")
+    assert len(shown) < FOREIGN_LIMIT + 100 and "\x1b" not in shown
+
+
+def test_a_422_listing_thousands_of_errors_is_one_bounded_line() -> None:
+    errors = [{"field": f"f{n}", "message": "bad\nvalue"} for n in range(10_000)]
+    with pytest.raises(GitHubValidationError) as caught:
+        interpret(422, {}, body({"message": "Validation Failed", "errors": errors}), what="x", permission="p")
+    assert "\n" not in caught.value.message and len(caught.value.message) < 2 * FOREIGN_LIMIT
+    assert caught.value.message.startswith("x: GitHub refused it (422 Validation Failed): f0: bad value; f1")
+
+
+def test_a_body_nested_deeper_than_the_decoder_goes_is_told_by_its_start() -> None:
+    with pytest.raises(GitHubError) as caught:
+        interpret(500, {}, b"[" * 100_000 + b"]" * 100_000, what="x", permission="p")
+    assert caught.value.status == 500 and len(caught.value.message) < 300
 
 
 def test_link_header_parsing_finds_next_and_last() -> None:

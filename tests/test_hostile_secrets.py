@@ -1,7 +1,8 @@
 """Nothing leaks: a secret echoed back in any encoding (plain, base64, Basic-auth base64,
-URL-encoded), a password inside a URL (``api-url``, health-check URLs, ``HTTPS_PROXY``) and the
-health-check secret headers never reach stdout, stderr, the outputs, the summary or the comment;
-the secret headers are sent only to the deployment's own hosts."""
+URL-encoded), a password inside a URL (``api-url``, health-check URLs, ``HTTPS_PROXY``) and every
+health-check header value, whatever the header is called, never reach stdout, stderr, the
+outputs, the summary or the comment; the secret headers are sent only to the deployment's own
+hosts."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import ClassVar
 from urllib.parse import quote
 
 import pytest
-from hostile import assert_deployed, assert_input_error, run_case, sandbox_secrets
+from hostile import assert_deployed, assert_input_error, pr_event, run_case, sandbox_secrets
 
 from ci_deploy_sandbox.runtime import Sandbox
 
@@ -32,6 +33,7 @@ SOURCES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "github-token": ({"github-token": PLANTED}, {}),
     "env secret": ({"env": "API_KEY: ${DEPLOY_SECRET}"}, {"DEPLOY_SECRET": PLANTED}),
     "authorization header": ({"health-check-headers": f"Authorization: Bearer {PLANTED}"}, {}),
+    "header with an innocent name": ({"health-check-headers": f"X-Foo: {PLANTED}"}, {}),
 }
 
 
@@ -45,6 +47,31 @@ def test_a_secret_echoed_back_in_any_encoding_is_redacted_everywhere(
     channels = run_case(sandbox, tmp_path, capsys, echoed, env=env)
     assert_input_error(channels, "input 'environment'", [PLANTED, *sandbox_secrets(sandbox)])
     assert "***" in channels.error_lines[0]
+
+
+@pytest.mark.parametrize("platform", ["cloudflare-pages", "vercel"])
+def test_a_health_check_header_with_an_innocent_name_is_masked_in_every_channel(
+    platform: str, sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every header value is a secret, whatever the header is called: the branch, shown in the
+    PR comment, the summary and the log, carries it here."""
+    event = pr_event(head_ref=f"feat/{PLANTED}")
+    inputs = {"health-check-headers": f"X-Foo: {PLANTED}"}
+    channels = run_case(sandbox, tmp_path, capsys, inputs, platform=platform, event=event)
+    assert_deployed(channels, [PLANTED, *sandbox_secrets(sandbox)])
+    assert f"::add-mask::{PLANTED}" in channels.result.stdout
+    assert "feat/***" in channels.comments[0] and "feat/***" in channels.result.summary
+
+
+def test_a_header_value_under_four_characters_is_not_masked_so_text_stays_readable(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As for every secret (``redaction.MIN_LENGTH``): hiding "on" would garble every line."""
+    channels = run_case(sandbox, tmp_path, capsys, {"health-check-headers": "X-Debug: on"},
+                        event=pr_event(head_ref="feat/turn-on"))  # fmt: skip
+    assert_deployed(channels, sandbox_secrets(sandbox))
+    assert "::add-mask::on" not in channels.result.stdout
+    assert "feat/turn-on" in channels.comments[0] and "feat/turn-on" in channels.result.summary
 
 
 PROXY = {"timeout": "x"}

@@ -8,6 +8,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy import redaction
+from ci_deploy.foreign_text import FOREIGN_LIMIT
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, error_from, interpret, scope_params
 
 API = "https://api.vercel.com"
@@ -38,6 +39,26 @@ def test_error_from_a_gateway_html_page_is_one_line_naming_its_title() -> None:
     page = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body>502</body></html>\n"
     error = error_from(502, page)
     assert error.message == "HTTP 502: 502 Bad Gateway (an HTML page, not the API's JSON)"
+
+
+def test_error_from_a_megabyte_message_is_one_bounded_line_without_escapes() -> None:
+    message = "\x1b]0;owned\x07boom\r\n::add-mask::x\n" + "B" * 1024 * 1024
+    error = error_from(400, {"error": {"code": "bad_request\n" + "c" * 10_000, "message": message}})
+    assert error.message.startswith("boom ::add-mask::x BBBB") and error.message.endswith("more characters)")
+    assert len(error.message) < FOREIGN_LIMIT + 40 and "\x1b" not in error.message
+    assert len(error.code) < 140 and "\n" not in error.code
+
+
+def test_error_from_a_megabyte_html_page_names_its_title_on_one_line() -> None:
+    page = "<html><head><title>\x1b[31m502\nBad Gateway\x1b[0m</title></head>" + "<p>x</p>\n" * 200_000
+    error = error_from(502, page)
+    assert error.message == "HTTP 502: 502 Bad Gateway (an HTML page, not the API's JSON)"
+
+
+def test_a_body_nested_deeper_than_the_decoder_goes_is_not_json() -> None:
+    with pytest.raises(VercelApiError, match=r"^HTTP 500: \[\[\[\[") as caught:
+        interpret(500, b"[" * 100_000 + b"]" * 100_000)
+    assert len(caught.value.message) < 300
 
 
 def test_error_from_reads_the_invalid_token_flag() -> None:

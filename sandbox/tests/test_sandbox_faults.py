@@ -3,6 +3,7 @@ kind does on the wire (handler skipped, or run and then the connection dropped).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from ci_deploy_sandbox.app import ApiEmulator, Request, Response
-from ci_deploy_sandbox.faults import Fault, FaultPlan, status_response
+from ci_deploy_sandbox.faults import HOSTILE_TEXT, Fault, FaultPlan, status_response
 from ci_deploy_sandbox.runtime import Sandbox
 
 FakeApis = Sequence[type[ApiEmulator]]
@@ -80,6 +81,22 @@ def test_status_response_uses_the_api_envelope_or_a_gateway_page() -> None:
     gateway = status_response(Fault("status", status=502, body="html"), request, envelope)
     assert gateway.header("content-type") == "text/html; charset=utf-8"
     assert b"502 Bad Gateway" in gateway.body
+
+
+def test_a_hostile_status_answers_a_broken_apis_megabyte_in_the_envelope_or_a_pages_title() -> None:
+    request = Request.build("GET", "/", {})
+
+    def envelope(request: Request, status: int, message: str) -> Response:
+        return Response.json({"errors": [message]}, status)
+
+    hostile = status_response(Fault.parse("status=400,body=hostile"), request, envelope)
+    assert hostile.status == 400 and json.loads(hostile.body) == {"errors": [HOSTILE_TEXT]}
+    assert len(HOSTILE_TEXT) > 1024 * 1024 and "\x1b[31m" in HOSTILE_TEXT and "\n::set-output" in HOSTILE_TEXT
+    page = status_response(Fault.parse("status=502,body=hostile-html"), request, envelope)
+    assert page.header("content-type") == "text/html; charset=utf-8" and len(page.body) > 1024 * 1024
+    assert page.body.decode().startswith(f"<!DOCTYPE html>\n<html><head><title>{HOSTILE_TEXT[:300]}</title>")
+    with pytest.raises(ValueError, match="body must be one of json, html, hostile, hostile-html"):
+        Fault.parse("status=500,body=xml")
 
 
 def test_injected_status_replaces_the_handler(core_client: httpx.Client, core_sandbox: Sandbox) -> None:

@@ -191,27 +191,29 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
 
     from ci_deploy import runner
     from ci_deploy.errors import CiDeployError
+    from ci_deploy.foreign_text import DETAILS_LIMIT, block, one_line
     from ci_deploy.redaction import redact
 
     try:
         return action()
-    except CiDeployError as error:
+    except CiDeployError as error:  # its message and details were bounded when it was made
         runner.error(redact(str(error)), title="ci-deploy")
         if error.details:
             print(runner.inert_lines(redact(error.details)), file=sys.stderr)
         return error.exit_code
     except httpx.HTTPError as error:  # retries exhausted: the network, not the input, failed
-        runner.error(redact(f"network error: {_describe(error)}"), title="ci-deploy")
+        runner.error(one_line(f"network error: {_describe(error)}"), title="ci-deploy")
         return 1
     except KeyboardInterrupt:
         runner.error("interrupted", title="ci-deploy")
         return 130
     except Exception as error:  # a bug: say so plainly, never hide it behind exit 0
         log.debug("internal error", exc_info=True)
-        runner.error(redact(f"internal error: {type(error).__name__}: {error}"), title="ci-deploy")
+        runner.error(one_line(f"internal error: {type(error).__name__}: {error}"), title="ci-deploy")
         import traceback
 
-        print(runner.inert_lines(redact(traceback.format_exc())), file=sys.stderr)
+        trace = block(traceback.format_exc(), 4 * DETAILS_LIMIT, keep_end=True)
+        print(runner.inert_lines(trace), file=sys.stderr)
         return 1
 
 

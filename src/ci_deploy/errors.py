@@ -4,9 +4,16 @@ Every error carries a one-line ``message`` (what failed and how to fix it), the 
 fault when there is one, optional multi-line ``details`` shown after the first line, and the
 process exit code: 2 for bad input found before the first write to a platform, 1 for a
 failure after it. ``cli.main`` is the only place that turns these into output and exit codes.
+
+Both texts are made fit to print when the error is made (:mod:`ci_deploy.foreign_text`): the
+message one redacted line of bounded length, the details bounded lines, whatever a platform put
+into them. Every channel an error reaches (the log, the summary, the PR comment, a webhook)
+shows them as they are here.
 """
 
 from __future__ import annotations
+
+from ci_deploy.foreign_text import DETAILS_LIMIT, LINE_LIMIT, block, one_line
 
 
 class CiDeployError(Exception):
@@ -15,10 +22,10 @@ class CiDeployError(Exception):
     exit_code = 1
 
     def __init__(self, message: str, *, input_name: str | None = None, details: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+        self.message = one_line(message, LINE_LIMIT)
+        super().__init__(self.message)
         self.input_name = input_name
-        self.details = details
+        self.details = block(details, DETAILS_LIMIT)
 
     def __str__(self) -> str:
         if self.input_name and not self.message.startswith(f"input '{self.input_name}'"):

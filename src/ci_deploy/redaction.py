@@ -19,7 +19,8 @@ from urllib.parse import quote, quote_plus
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
-_MIN_LENGTH = 4  # masking "a" or "1" would shred every line; such values are not real secrets
+#: masking "a" or "1" would shred every line; such values are not real secrets
+MIN_LENGTH = 4
 #: derived forms shorter than this would match by chance in ordinary text
 _MIN_DERIVED_LENGTH = 8
 #: ``scheme://user:password@``: the userinfo of a URL carrying a password
@@ -52,7 +53,7 @@ def derived_forms(value: str) -> set[str]:
 def register(value: str | None) -> bool:
     """Remember ``value`` (and its derived forms) as secret; True when it was new and long
     enough to mask."""
-    if not value or len(value) < _MIN_LENGTH:
+    if not value or not maskable(value):
         return False
     with _lock:
         if value in _secrets:
@@ -60,6 +61,11 @@ def register(value: str | None) -> bool:
         _secrets.add(value)
         _secrets.update(derived_forms(value))
         return True
+
+
+def maskable(value: str) -> bool:
+    """Whether ``value`` is long enough to be masked without garbling ordinary text."""
+    return len(value) >= MIN_LENGTH
 
 
 def redact(text: str) -> str:

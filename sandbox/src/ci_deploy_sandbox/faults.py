@@ -7,7 +7,9 @@ seeded RNG, so a run with faults can be reproduced. Kinds:
 - ``latency=MS``: delay before answering (adds to every other fault; not consumed per request
   unless it has a count)
 - ``status=CODE``: 429 (with ``Retry-After``), 5xx or 524 in the API's JSON envelope or
-  (``body=html``) a gateway's HTML page — the handler does not run
+  (``body=html``) a gateway's HTML page — the handler does not run; ``body=hostile`` puts a
+  broken API's words in the envelope (terminal escapes, line breaks carrying would-be workflow
+  commands, control characters, a megabyte of text), ``body=hostile-html`` in a page's title
 - ``reset``: the connection is closed without an answer — the handler does not run
 - ``reset-after``: the handler RUNS, then the connection is closed without its answer (is a retry
   duplicate-safe?)
@@ -31,6 +33,8 @@ from typing import Any
 from ci_deploy_sandbox.app import Request, Response
 
 BUILTIN_KINDS = frozenset({"latency", "status", "reset", "reset-after", "timeout"})
+#: what a ``status`` fault answers: the API's envelope, a gateway page, or either of them hostile
+BODIES = ("json", "html", "hostile", "hostile-html")
 #: kinds whose ``VALUE`` in the string form is milliseconds, not a status code
 _TIMED = frozenset({"latency", "timeout"})
 _FIELDS = {
@@ -64,8 +68,8 @@ class Fault:
             raise ValueError("rate must be between 0 and 1")
         if self.kind == "status" and not 400 <= self.status <= 599:
             raise ValueError(f"status fault needs a 4xx/5xx code, not {self.status}")
-        if self.body not in ("json", "html"):
-            raise ValueError("body must be json or html")
+        if self.body not in BODIES:
+            raise ValueError(f"body must be one of {', '.join(BODIES)}")
         if self.ms < 0 or self.retry_after < 0:
             raise ValueError("ms and retry_after must be >= 0")
 
@@ -180,6 +184,19 @@ GATEWAY_PAGE = (
 )
 REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway"}
 REASONS |= {503: "Service Unavailable", 504: "Gateway Timeout", 524: "A Timeout Occurred"}
+#: the words of a broken or hostile API: colours, a window title and a hyperlink in terminal
+#: escapes, line breaks carrying would-be workflow commands, control and bidi characters, then
+#: a megabyte of text
+HOSTILE_TEXT = (
+    "\x1b[31mexploded\x1b[0m \x1b]0;owned\x07\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\"
+    "\n::set-output name=url::http://evil.example\n::add-mask::e\r\n##[error]spoofed\n"
+    "bell\x07 nul\x00 \u202eexe.gnp\u202c " + "A" * 1024 * 1024
+)
+HOSTILE_PAGE = (
+    f"<!DOCTYPE html>\n<html><head><title>{HOSTILE_TEXT[:300]}</title></head>\n<body>"
+    + "<p>sandbox-gateway</p>\n" * 50_000
+    + "</body></html>\n"
+)
 
 
 def status_response(
@@ -187,11 +204,16 @@ def status_response(
 ) -> Response:
     """The answer of a ``status`` fault: the API's own error envelope, or a gateway's HTML page."""
     reason = REASONS.get(fault.status, "Error")
-    if fault.body == "html":
-        page = GATEWAY_PAGE.format(status=fault.status, reason=reason)
+    if fault.body in ("html", "hostile-html"):
+        page = (
+            HOSTILE_PAGE
+            if fault.body == "hostile-html"
+            else GATEWAY_PAGE.format(status=fault.status, reason=reason)
+        )
         response = Response.text(page, fault.status, "text/html; charset=utf-8")
     else:
-        response = error(request, fault.status, f"{reason} (injected by the sandbox)")
+        message = HOSTILE_TEXT if fault.body == "hostile" else f"{reason} (injected by the sandbox)"
+        response = error(request, fault.status, message)
         response.status = fault.status
     if fault.status in (429, 503):
         response.headers.append(("Retry-After", str(fault.retry_after)))

@@ -133,7 +133,8 @@ INPUTS: dict[str, InputSpec] = {
     "health-check-timeout": _spec("Seconds to keep retrying (with backoff) until healthy.", "120"),
     "health-check-headers": _spec(
         "Newline list of `Name: value` headers sent with every check of the deployment's own hosts "
-        "(its URL, `domains`).",
+        "(its URL, `domains`). Every value is masked as a secret, whatever the header is called (values "
+        "under 4 characters excepted).",
         kind="multiline",
     ),
     "health-check-max-latency-ms": _spec("Optional latency budget per check (median of samples), in ms."),

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ci_deploy.errors import AuthError, CiDeployError
+from ci_deploy.foreign_text import FOREIGN_LIMIT, one_line
 
 PULL_REQUESTS_WRITE = "pull-requests: write"
 DEPLOYMENTS_WRITE = "deployments: write"
@@ -68,16 +69,16 @@ def parse_body(body: bytes) -> Any:
         return None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
         return None
 
 
 def error_message(body: bytes) -> str:
-    """GitHub's ``message`` field, or the start of a non-JSON body."""
+    """GitHub's ``message`` field, or the start of a non-JSON body, as one bounded line."""
     payload = parse_body(body)
     if isinstance(payload, dict) and isinstance(payload.get("message"), str):
-        return str(payload["message"])
-    return body[:200].decode("utf-8", "replace").strip()
+        return one_line(payload["message"], FOREIGN_LIMIT)
+    return one_line(body[:200].decode("utf-8", "replace"), 200)
 
 
 def is_rate_limited(status: int, headers: Mapping[str, str], body: bytes = b"") -> bool:
@@ -113,7 +114,7 @@ def _validation_detail(body: bytes) -> str:
             parts.append(f"{what}: {entry.get('message') or entry.get('code') or 'invalid'}")
         else:
             parts.append(str(entry))
-    return "; ".join(parts)
+    return one_line("; ".join(parts), FOREIGN_LIMIT)
 
 
 def interpret(status: int, headers: Mapping[str, str], body: bytes, *, what: str, permission: str) -> Any:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
+from ci_deploy.foreign_text import one_line
 from ci_deploy.http import AmbiguousOutcome, RetryPolicy, new_client, send
 from ci_deploy.observe.model import SentryPlan
 
@@ -138,7 +139,7 @@ class SentryClient:
             )
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
             raise SentryError(f"could not {what}: Sentry's answer is not JSON") from None
 
 
@@ -150,11 +151,11 @@ def _reason(response: httpx.Response) -> str:
     """Sentry's ``{"detail": ...}`` (or a field's first complaint), clipped to one line."""
     try:
         payload = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     detail: Any = payload.get("detail") if isinstance(payload, dict) else None
     if detail is None and isinstance(payload, dict) and payload:
         field, complaints = next(iter(payload.items()))
         detail = f"{field}: {complaints[0] if isinstance(complaints, list) and complaints else complaints}"
-    text = " ".join(str(detail or "").split())
-    return f"({text[:160]})" if text else ""
+    text = one_line(str(detail or ""), 160)
+    return f"({text})" if text else ""

@@ -203,7 +203,7 @@ class CloudflarePages:
         except CloudflareApiError as exc:
             if exc.refused:
                 raise permission_error(exc, PAGES_EDIT, "upload to Pages", self.account) from exc
-            raise
+            raise exc.during("get an upload token") from exc
 
     def _branch_for(self, request: DeployRequest, production_branch: str) -> str:
         """Cloudflare picks the environment by branch: production sends the project's own."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import httpx
 
 from ci_deploy import http
 from ci_deploy.errors import AuthError, CiDeployError, PlatformError
+from ci_deploy.foreign_text import FOREIGN_LIMIT, one_line
 from ci_deploy.platforms.base import FirstRead
 from ci_deploy.urls import path_segment
 
@@ -33,6 +35,10 @@ UPLOAD_TOKEN_INVALID = 8000013
 AUTHENTICATION_ERROR = 10000
 INVALID_TOKEN = 1000  # /user/tokens/verify
 MEMBERSHIPS_UNREADABLE = frozenset({9106, 9109, 10000})
+#: an error code as Cloudflare writes them (a megabyte of digits is no code: int() refuses it)
+_CODE = re.compile(r"[0-9]{1,9}")
+#: the errors of one answer named in a message (an answer may list thousands)
+_ERRORS_SHOWN = 3
 
 
 class CloudflareApiError(PlatformError):
@@ -49,6 +55,13 @@ class CloudflareApiError(PlatformError):
     def refused(self) -> bool:
         """The token lacks a permission (or is invalid): 401/403, or code 10000."""
         return self.status in (401, 403) or self.has_code(AUTHENTICATION_ERROR)
+
+    def during(self, what: str) -> CloudflareApiError:
+        """This error as the failure of ``what`` (same status and codes), so its first line
+        names what failed before Cloudflare's own words."""
+        return CloudflareApiError(
+            f"could not {what}: {self.message}", status=self.status or 0, codes=self.codes
+        )
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,7 @@ def interpret(status: int, headers: Mapping[str, str], body: bytes) -> Envelope:
         )
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
         raise CloudflareApiError(
             f"received a malformed (non-JSON) response from the API (HTTP {status})", status=status
         ) from None
@@ -80,10 +93,24 @@ def interpret(status: int, headers: Mapping[str, str], body: bytes) -> Envelope:
         raise CloudflareApiError(f"unexpected response from the API (HTTP {status})", status=status)
     if payload.get("success") is True:
         return Envelope(payload.get("result"), payload.get("result_info") or {})
-    errors = [e for e in payload.get("errors") or [] if isinstance(e, dict)]
-    codes = tuple(int(e["code"]) for e in errors if str(e.get("code", "")).isdigit())
-    text = "; ".join(f"{e.get('message', '')} [code {e.get('code')}]" for e in errors) or "no error message"
-    raise CloudflareApiError(f"{text} (HTTP {status})", status=status, codes=codes)
+    listed = payload.get("errors")
+    errors = [e for e in listed if isinstance(e, dict)] if isinstance(listed, list) else []
+    codes = tuple(int(e["code"]) for e in errors if _CODE.fullmatch(str(e.get("code", ""))))
+    raise CloudflareApiError(f"{_error_text(errors)} (HTTP {status})", status=status, codes=codes)
+
+
+def _error_text(errors: list[dict[str, Any]]) -> str:
+    """``message [code N]; …`` for the first few errors, the platform's words sharing
+    :data:`~ci_deploy.foreign_text.FOREIGN_LIMIT` characters so every code shown stays in view."""
+    shown = errors[:_ERRORS_SHOWN]
+    budget = FOREIGN_LIMIT // max(len(shown), 1)
+    parts = [
+        f"{one_line(str(e.get('message', '')), budget)} [code {one_line(str(e.get('code')), 20)}]"
+        for e in shown
+    ]
+    if len(errors) > len(shown):
+        parts.append(f"and {len(errors) - len(shown)} more errors")
+    return "; ".join(parts) or "no error message"
 
 
 def is_last_page(info: Mapping[str, Any], page: int, per_page: int, got: int) -> bool:

@@ -85,7 +85,7 @@ class DeploymentsApi:
                 reason = f"the connection failed ({type(exc.cause).__name__})"
             except CloudflareApiError as exc:
                 if not (exc.status is not None and exc.status >= 500) and not exc.has_code(UNKNOWN_ERROR):
-                    raise
+                    raise exc.during("create the deployment") from exc
                 reason = f"the API answered {exc.message}"
             log.info("Creating the deployment may or may not have worked (%s); looking for it", reason)
             found = self.find_own(branch, commit, began, pause=budget.pause)

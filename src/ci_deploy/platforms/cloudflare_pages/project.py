@@ -38,11 +38,11 @@ def discover_account(api: CloudflareApi) -> str:
         accounts = [_membership_account(m) for m in api.pages("memberships", per_page=50)]
     except CloudflareApiError as exc:
         if not exc.has_code(*MEMBERSHIPS_UNREADABLE):
-            raise _refused_or(exc, "list its accounts", api=api) from exc
+            raise _refused_or(exc, "list accounts", api=api) from exc
         try:
             accounts = [_account(a) for a in api.pages("accounts", per_page=50)]
         except CloudflareApiError as inner:
-            raise _refused_or(inner, "list its accounts", api=api) from inner
+            raise _refused_or(inner, "list accounts", api=api) from inner
     found = sorted({a for a in accounts if a is not None})
     if not found:
         raise InputError(
@@ -76,11 +76,11 @@ def _account(item: Any) -> tuple[str, str] | None:
 def _refused_or(
     exc: CloudflareApiError, what: str, account: str | None = None, *, api: CloudflareApi | None = None
 ) -> Exception:
-    """A refused call becomes the permission the token needs; anything else stays as it is.
+    """A refused call becomes the permission the token needs; anything else names ``what`` failed.
     With ``api`` (the first reads of a run) an invalid token is told apart from a missing
     permission: Cloudflare answers both with 403 code 10000."""
     if not exc.refused:
-        return exc
+        return exc.during(what)
     if api is not None and (exc.status == 401 or api.token_rejected()):
         return invalid_token_error(exc)
     return permission_error(exc, PAGES_EDIT, what, account)

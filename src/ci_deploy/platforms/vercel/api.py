@@ -19,14 +19,19 @@ from typing import Any
 
 import httpx
 
-from ci_deploy import http, redaction
+from ci_deploy import http
 from ci_deploy.errors import PlatformError
+from ci_deploy.foreign_text import FOREIGN_LIMIT, one_line
 from ci_deploy.platforms.base import FirstRead
 from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
 DEFAULT_API_URL = "https://api.vercel.com"
+#: an error code is a word (``missing_files``); a longer one is shown cut
+_CODE_LIMIT = 100
+#: where a page's ``<title>`` is looked for: its head (real pages name it early), not a megabyte
+_PAGE_HEAD = 8 * 1024
 
 Sleep = http.Sleep
 Clock = http.Clock
@@ -49,6 +54,16 @@ class VercelApiError(PlatformError):
     def invalid_token(self) -> bool:
         return bool(self.extra.get("invalidToken") or self.extra.get("missingToken"))
 
+    def during(self, what: str) -> VercelApiError:
+        """This error as the failure of ``what`` (same status, code and fields), so its first
+        line names what failed before Vercel's own words."""
+        return VercelApiError(
+            f"could not {what}: {self.message}",
+            status=self.status or 0,
+            code=str(self.code),
+            extra=self.extra,
+        )
+
     @property
     def described(self) -> str:
         """The message with the HTTP status, for a one-line error ("rate limited (HTTP 429)")."""
@@ -62,33 +77,34 @@ def parse_body(content: bytes) -> Any:
         return None
     try:
         return json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the decoder goes
         return content.decode("utf-8", "replace")
 
 
 def error_from(status: int, body: Any) -> VercelApiError:
-    """The error a ``status`` >= 400 response with ``body`` stands for."""
+    """The error a ``status`` >= 400 response with ``body`` stands for; Vercel's own words are
+    cut to one line of :data:`~ci_deploy.foreign_text.FOREIGN_LIMIT` characters here."""
     envelope = body.get("error") if isinstance(body, dict) else None
     if isinstance(envelope, dict):
-        code = str(envelope.get("code") or f"http_{status}")
-        message = str(envelope.get("message") or code)
+        code = one_line(str(envelope.get("code") or f"http_{status}"), _CODE_LIMIT)
+        message = one_line(str(envelope.get("message") or code), FOREIGN_LIMIT)
         extra = {k: v for k, v in envelope.items() if k not in ("code", "message")}
     else:
         code = f"http_{status}"
         text = page_summary(body) if isinstance(body, str) else ""
         message = f"HTTP {status}" + (f": {text}" if text else "")
         extra = {}
-    return VercelApiError(redaction.redact(message), status=status, code=code, extra=extra)
+    return VercelApiError(message, status=status, code=code, extra=extra)
 
 
 def page_summary(text: str, limit: int = 200) -> str:
     """One line for a body that is not JSON: an HTML page (a gateway's error page) by its
     ``<title>``, else the text's first line - never a page of markup in a one-line error."""
-    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    title = re.search(r"<title[^>]*>(.*?)</title>", text[:_PAGE_HEAD], re.IGNORECASE | re.DOTALL)
     if title and title.group(1).strip():
-        return f"{' '.join(title.group(1).split())} (an HTML page, not the API's JSON)"[:limit]
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0][:limit] if lines else ""
+        return f"{one_line(title.group(1), limit)} (an HTML page, not the API's JSON)"
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return one_line(first, limit)
 
 
 def interpret(status: int, content: bytes) -> Any:

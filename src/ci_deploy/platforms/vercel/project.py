@@ -53,7 +53,7 @@ def resolve_scope(api: VercelApi, account: str | None) -> dict[str, str]:
     except VercelApiError as exc:
         if exc.status in (401, 403):
             raise auth_error(exc, None) from exc
-        raise
+        raise exc.during("read the token's user") from exc
     record = user.get("user", user) if isinstance(user, dict) else {}
     own = {str(record.get(key)) for key in ("id", "uid", "username") if record.get(key)}
     if account in own:
@@ -71,7 +71,7 @@ def get_project(api: VercelApi, id_or_name: str, account: str | None) -> dict[st
             return None
         if exc.status in (401, 403):
             raise auth_error(exc, account) from exc
-        raise
+        raise exc.during(f"read the Vercel project '{id_or_name}'") from exc
     return project if isinstance(project, dict) else None
 
 
@@ -91,7 +91,7 @@ def create_project(api: VercelApi, name: str, account: str | None) -> dict[str, 
         if exc.status in (401, 403):
             raise auth_error(exc, account) from exc
         if exc.status != 409:
-            raise
+            raise exc.during(f"create the Vercel project '{name}'") from exc
         created = None
     if isinstance(created, dict) and created.get("id"):
         return created

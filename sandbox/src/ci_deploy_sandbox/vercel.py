@@ -36,6 +36,8 @@ ScopedHandler = Callable[[app.Request, Scope], app.Response]
 
 _TOKEN = re.compile(r"^\w+$")
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
+#: when the sandbox team was made (and its owner joined it)
+_TEAM_CREATED = 1704067200000
 
 
 def _no_wake(at_ms: int) -> None:
@@ -198,7 +200,7 @@ class VercelEmulator(app.ApiEmulator):
         return app.Response.json({"user": {**scope.account.user, **account, **more}})
 
     def teams(self, request: app.Request, scope: Scope) -> app.Response:
-        teams = [self._team_view(t) for t in scope.account.teams]
+        teams = [self._team_view(t, scope.account.user) for t in scope.account.teams]
         return app.Response.json(
             {"teams": teams, "pagination": {"count": len(teams), "next": None, "prev": None}}
         )
@@ -207,13 +209,22 @@ class VercelEmulator(app.ApiEmulator):
         wanted = request.params["team"]
         for team in scope.account.teams:
             if wanted in (team["id"], team["slug"]):
-                return app.Response.json(self._team_view(team))
+                return app.Response.json(self._team_view(team, scope.account.user))
         raise VercelErrorReply(
             403, "forbidden", f"Not authorized: this token has no access to the team {wanted}"
         )
 
-    def _team_view(self, team: JsonDict) -> JsonDict:
-        return {**team, "membership": {"role": "OWNER", "confirmed": True}, "limited": False, "avatar": None}
+    def _team_view(self, team: JsonDict, user: JsonDict) -> JsonDict:
+        """The full team (the description's ``Team``, not ``TeamLimited``): the user owns it."""
+        membership = {
+            "role": "OWNER",
+            "confirmed": True,
+            "created": _TEAM_CREATED,
+            "createdAt": _TEAM_CREATED,
+        }
+        made = {"creatorId": user["id"], "createdAt": _TEAM_CREATED, "updatedAt": _TEAM_CREATED}
+        about = {"description": None, "stagingPrefix": team["slug"], "avatar": None}
+        return {**team, **made, **about, "membership": membership, "limited": False}
 
     # --- files ---------------------------------------------------------------------------------
 

@@ -5,8 +5,9 @@
   the token is of that team's scope (``scopes: [{type: "team", teamId}]``, as the terraform
   provider's ``vercel_user_token`` uses it), else of the user's. The value is in this answer
   only, and works on every route at once;
-- ``GET /v5/user/tokens`` (``listAuthTokens``) and ``GET /v5/user/tokens/{id}`` (``getAuthToken``;
-  the id ``current`` is the request's own token);
+- ``GET /v5/user/tokens`` (``listAuthTokens``; vercel CLI 58's ``tokens ls`` reads ``/v6``, the
+  same list here) and ``GET /v5/user/tokens/{id}`` (``getAuthToken``; the id ``current`` is the
+  request's own token);
 - ``DELETE /v3/user/tokens/{id}`` (``deleteAuthToken``; ``current`` too) -> ``{tokenId}``; the
   token is refused from then on. The sandbox's fixed token cannot be revoked (404).
 
@@ -94,6 +95,7 @@ class Tokens:
     def routes(self) -> list[tuple[str, str, str, Callable[[app.Request, Scope], app.Response]]]:
         return [
             ("GET", "/v5/user/tokens", "vercel.tokens.list", self.list),
+            ("GET", "/v6/user/tokens", "vercel.tokens.list", self.list),
             ("GET", "/v5/user/tokens/{token}", "vercel.tokens.get", self.get),
             ("POST", "/v3/user/tokens", "vercel.tokens.create", self.create),
             ("DELETE", "/v3/user/tokens/{token}", "vercel.tokens.delete", self.delete),

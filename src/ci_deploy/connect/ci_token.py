@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ci_deploy import redaction
 from ci_deploy.connect.model import Choice, MintedToken, TokenMinter
 from ci_deploy.errors import CiDeployError, InputError
 
@@ -74,7 +73,6 @@ class LastingToken:
             token = minter.create(self.name, self.account, expires)
         finally:
             minter.close()
-        redaction.register(token.value)
         print(
             f"created {token.kind} '{token.name}' (id {token.id}, {_expiry(token.expires_at_ms)}) "
             f"for CI: it is the secret {self.secret}, not the sign-in's own token, which expires"

@@ -52,8 +52,9 @@ class Connection:
 
 @dataclass(frozen=True)
 class MintedToken:
-    """A token ``connect`` made for CI: its value (only ever written as the secret, never shown)
-    and what a person needs to find and revoke it."""
+    """A token ``connect`` made for CI: its value (registered for redaction by the minter the
+    moment it arrives; only ever written as the secret) and what a person needs to find and
+    revoke it."""
 
     value: str = field(repr=False)
     id: str

@@ -98,6 +98,10 @@ OPERATIONS: dict[str, list[tuple[str, str]]] = {
         ("DELETE", "/v2/aliases/{aliasId}"),
         ("POST", "/v10/projects/{projectId}/promote/{deploymentId}"),
         ("GET", "/v1/projects/{projectId}/promote/aliases"),
+        ("POST", "/v3/user/tokens"),
+        ("GET", "/v5/user/tokens"),
+        ("GET", "/v5/user/tokens/{tokenId}"),
+        ("DELETE", "/v3/user/tokens/{tokenId}"),
     ],
     "github": [
         ("GET", "/user"),

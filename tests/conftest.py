@@ -17,6 +17,7 @@ import pytest
 from fake_time import FakeTime
 
 from ci_deploy import http
+from ci_deploy.connect import device_flow
 from ci_deploy.http import new_client
 from ci_deploy_sandbox.runtime import Sandbox
 
@@ -34,6 +35,14 @@ def fake_retry_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     fake = FakeTime()
     monkeypatch.setattr(http, "default_sleep", fake.sleep)
     monkeypatch.setattr(http, "default_clock", fake.clock)
+    return fake
+
+
+@pytest.fixture
+def sign_in_clock(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    """The device flows poll on a fake clock: the sandbox's 5 s interval costs no real time."""
+    fake = FakeTime()
+    monkeypatch.setattr(device_flow, "default_clock", device_flow.Clock(sleep=fake.sleep, now=fake.clock))
     return fake
 
 

@@ -1,5 +1,6 @@
-"""Helpers of the connect/init tests: the environment connect runs in, what it stored in the
-sandbox's GitHub, and the written workflow's deploy step run as GitHub would run it."""
+"""Helpers of the connect/init tests: the environment connect runs in (with tokens, or signed
+out), what it stored in the sandbox's GitHub and the tokens it made in its Vercel, and the
+written workflow's deploy step run as GitHub would run it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from action_harness import REPOSITORY, ActionResult, make_site, run_action
 
 from ci_deploy_sandbox import github_secrets, identities
 from ci_deploy_sandbox.runtime import Sandbox
+from ci_deploy_sandbox.vercel import VercelEmulator
+from ci_deploy_sandbox.vercel_common import public
 
 SHA = "c" * 40
 _EXPRESSION = re.compile(r"^\$\{\{\s*(secrets|vars)\.(\w+)\s*\}\}$")
@@ -29,6 +32,33 @@ def connect_env(sandbox: Sandbox, **extra: str) -> dict[str, str]:
         "VERCEL_API_URL": sandbox.vercel_api_url,
         **extra,
     }
+
+
+#: connect vercel to the sandbox team's project "shop"
+CONNECT_VERCEL = [
+    "connect", "vercel", "--repo", REPOSITORY, "--project", "shop", "--account", identities.VERCEL_TEAM_SLUG,
+]  # fmt: skip
+
+
+def signed_out_env(sandbox: Sandbox, tmp_path: Path) -> dict[str, str]:
+    """No GH_TOKEN, GITHUB_TOKEN, gh or VERCEL_TOKEN: only the client ids and the sandbox's hosts."""
+    return {
+        "PATH": str(tmp_path),
+        "GITHUB_API_URL": sandbox.github_api_url,
+        "GITHUB_SERVER_URL": sandbox.github_server_url,
+        "VERCEL_API_URL": sandbox.vercel_api_url,
+        "CI_DEPLOY_GITHUB_CLIENT_ID": "Iv1.cideploysandbox",
+        "CI_DEPLOY_VERCEL_CLIENT_ID": "cl_cideploysandbox",
+    }
+
+
+def vercel_api(sandbox: Sandbox) -> VercelEmulator:
+    return sandbox.world.apis["vercel"]  # type: ignore[return-value]
+
+
+def made_tokens(sandbox: Sandbox) -> list[dict[str, Any]]:
+    """The tokens made with ``POST /v3/user/tokens`` that are not revoked, as the API shows them."""
+    return [public(record) for record in vercel_api(sandbox).ctx.store.tokens.values()]
 
 
 def stored(sandbox: Sandbox) -> tuple[Callable[[str], str | None], dict[str, str]]:

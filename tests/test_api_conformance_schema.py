@@ -2,7 +2,8 @@
 what the platforms' official OpenAPI descriptions say (tests/api_schemas, see PROVENANCE.md).
 
 The runs cover both platforms end to end with GitHub comments and deployments: a production
-push with a custom domain and env vars, a pull request preview, closing it, and rollback.
+push with a custom domain and env vars, a pull request preview, closing it, and rollback; and
+``connect vercel`` after a device sign-in (its Vercel REST calls, token creation included).
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from action_harness import (
     run_action,
     run_push,
 )
-from api_contract import Exchange, check_all
+from api_contract import Exchange, check_all, locate
+from connect_harness import CONNECT_VERCEL, signed_out_env
+from fake_time import FakeTime
 
+from ci_deploy.cli import main
 from ci_deploy_sandbox.runtime import Sandbox
 
 pytest_plugins = ["api_recording"]
@@ -102,4 +106,28 @@ def test_vercel_runs_speak_the_documented_vercel_and_github_apis(
     run_lifecycle(sandbox, tmp_path, capsys, "vercel", "www.shop.localhost")
 
     report = violations_report(sandbox, api_traffic)
+    assert not report, f"{len(report)} differences from the descriptions:\n" + "\n".join(report)
+
+
+#: the OpenID sign-in at Vercel's origin: OAuth endpoints, not operations of the REST description
+SIGN_IN_PATHS = ("/.well-known/", "/login/oauth/")
+
+
+def test_connect_after_a_vercel_sign_in_speaks_the_documented_vercel_api(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    api_traffic: list[Exchange],
+    sign_in_clock: FakeTime,
+) -> None:
+    sandbox.set("vercel.oauth_creates_tokens", True)
+    assert main(CONNECT_VERCEL, environ=signed_out_env(sandbox, tmp_path)) == 0, capsys.readouterr()
+
+    rest = []
+    for exchange in api_traffic:
+        located = locate(exchange.url, sandbox_bases(sandbox))
+        if located and located[0] == "vercel" and not located[1].startswith(SIGN_IN_PATHS):
+            rest.append(exchange)
+    assert any(e.method == "POST" and "/v3/user/tokens" in e.url for e in rest)
+    report = [str(v) for v in check_all(rest, sandbox_bases(sandbox))]
     assert not report, f"{len(report)} differences from the descriptions:\n" + "\n".join(report)

@@ -5,7 +5,8 @@ every call, the user and team endpoints the CLI calls at startup, file uploads (
 checked against their sha1), persistence, and the route table of the other parts:
 deployments (``vercel_deployments``), their lifecycle (``vercel_lifecycle``) and build log
 (``vercel_builds``), aliases and promote/rollback (``vercel_promote``), projects, env vars and
-domains (of projects, and of the account: ``vercel_team_domains``).
+domains (of projects, and of the account: ``vercel_team_domains``), and access tokens
+(``vercel_tokens``: made, listed and revoked; an expired or revoked one is refused here).
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ from ci_deploy_sandbox.vercel_lifecycle import Lifecycle
 from ci_deploy_sandbox.vercel_projects import Projects
 from ci_deploy_sandbox.vercel_promote import Promotions
 from ci_deploy_sandbox.vercel_team_domains import TeamDomains
-from ci_deploy_sandbox.vercel_tokens import Tokens
+from ci_deploy_sandbox.vercel_tokens import OAUTH_TOKEN_TYPE, Tokens, fixed_meta, signed_in_meta
 
 ScopedHandler = Callable[[app.Request, Scope], app.Response]
 
 _TOKEN = re.compile(r"^\w+$")
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
+#: when the sandbox team was made (and its owner joined it)
+_TEAM_CREATED = 1704067200000
 
 
 def _no_wake(at_ms: int) -> None:
@@ -58,7 +61,7 @@ def default_accounts() -> tuple[Account, ...]:
         "defaultTeamId": None,
         "version": "northstar",
     }
-    return (Account(identities.VERCEL_TOKEN, user, (team,)),)
+    return (Account(identities.VERCEL_TOKEN, user, (team,), fixed_meta(identities.VERCEL_USER_ID)),)
 
 
 class VercelEmulator(app.ApiEmulator):
@@ -79,6 +82,7 @@ class VercelEmulator(app.ApiEmulator):
         self.aliases = Aliases(self.ctx)
         self.lifecycle = Lifecycle(self.ctx, self.aliases)
         self.projects = Projects(self.ctx, self.lifecycle)
+        self.tokens = Tokens(self.ctx, self._forget)
         parts: list[_Part] = [
             Deployments(self.ctx, self.lifecycle, self.aliases, self.projects),
             Builds(self.lifecycle),
@@ -86,7 +90,7 @@ class VercelEmulator(app.ApiEmulator):
             EnvVars(self.ctx, self.projects),
             Domains(self.ctx, self.lifecycle, self.projects),
             Promotions(self.lifecycle, self.projects),
-            Tokens(),
+            self.tokens,
             TeamDomains(self.ctx),
         ]
         own: list[tuple[str, str, str, ScopedHandler]] = [
@@ -105,11 +109,21 @@ class VercelEmulator(app.ApiEmulator):
         for method, pattern, endpoint, sign_in in self.device_login.routes():
             self.router.add(method, pattern, endpoint, sign_in)
 
-    def _add_signed_in(self, token: str) -> None:
-        """A token from the device flow: the first account's user and teams (the sandbox user)."""
+    def _add_signed_in(self, token: str, client_id: str, lifetime_s: int) -> None:
+        """A token from the device flow: the first account's user and teams (the sandbox user),
+        as an OAuth token that expires after ``lifetime_s``."""
         with self.lock:
             first = next(iter(self.accounts.values()))
-            self.accounts[token] = Account(token, first.user, first.teams)
+            meta = signed_in_meta(client_id, self.ctx.now_ms(), lifetime_s)
+            self.accounts[token] = Account(token, first.user, first.teams, meta)
+
+    def _forget(self, token_id: str) -> bool:
+        """Revoke a device sign-in's token by its id (the fixed tokens cannot be revoked)."""
+        for bearer, account in list(self.accounts.items()):
+            if account.meta.get("id") == token_id and account.meta.get("type") == OAUTH_TOKEN_TYPE:
+                del self.accounts[bearer]
+                return True
+        return False
 
     # --- the front door -------------------------------------------------------------------------
 
@@ -144,8 +158,8 @@ class VercelEmulator(app.ApiEmulator):
             raise VercelErrorReply(
                 403, "forbidden", "The request is missing an authentication token", missingToken=True
             )
-        account = self.accounts.get(token) if _TOKEN.match(token) else None
-        if account is None:
+        account = (self.accounts.get(token) or self.tokens.account(token)) if _TOKEN.match(token) else None
+        if account is None or (account.expires_at is not None and account.expires_at <= self.ctx.now_ms()):
             raise VercelErrorReply(403, "forbidden", "The specified token is not valid", invalidToken=True)
         team_id, slug = request.arg("teamId"), request.arg("slug")
         if not team_id and not slug:
@@ -186,7 +200,7 @@ class VercelEmulator(app.ApiEmulator):
         return app.Response.json({"user": {**scope.account.user, **account, **more}})
 
     def teams(self, request: app.Request, scope: Scope) -> app.Response:
-        teams = [self._team_view(t) for t in scope.account.teams]
+        teams = [self._team_view(t, scope.account.user) for t in scope.account.teams]
         return app.Response.json(
             {"teams": teams, "pagination": {"count": len(teams), "next": None, "prev": None}}
         )
@@ -195,13 +209,22 @@ class VercelEmulator(app.ApiEmulator):
         wanted = request.params["team"]
         for team in scope.account.teams:
             if wanted in (team["id"], team["slug"]):
-                return app.Response.json(self._team_view(team))
+                return app.Response.json(self._team_view(team, scope.account.user))
         raise VercelErrorReply(
             403, "forbidden", f"Not authorized: this token has no access to the team {wanted}"
         )
 
-    def _team_view(self, team: JsonDict) -> JsonDict:
-        return {**team, "membership": {"role": "OWNER", "confirmed": True}, "limited": False, "avatar": None}
+    def _team_view(self, team: JsonDict, user: JsonDict) -> JsonDict:
+        """The full team (the description's ``Team``, not ``TeamLimited``): the user owns it."""
+        membership = {
+            "role": "OWNER",
+            "confirmed": True,
+            "created": _TEAM_CREATED,
+            "createdAt": _TEAM_CREATED,
+        }
+        made = {"creatorId": user["id"], "createdAt": _TEAM_CREATED, "updatedAt": _TEAM_CREATED}
+        about = {"description": None, "stagingPrefix": team["slug"], "avatar": None}
+        return {**team, **made, **about, "membership": membership, "limited": False}
 
     # --- files ---------------------------------------------------------------------------------
 

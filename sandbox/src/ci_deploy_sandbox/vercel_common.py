@@ -48,11 +48,19 @@ def not_found(what: str, code: str = "not_found") -> VercelErrorReply:
 
 @dataclass(frozen=True)
 class Account:
-    """A token and what it may act as: its user, and the teams it is a member of."""
+    """A token and what it may act as: its user, and the teams it is a member of; ``meta`` is the
+    token's own record as ``/v5/user/tokens/current`` answers it (``expiresAt`` is enforced)."""
 
     token: str
     user: JsonDict
     teams: tuple[JsonDict, ...] = ()
+    meta: JsonDict = field(default_factory=dict)
+
+    @property
+    def expires_at(self) -> int | None:
+        """When the token stops working (ms), or None when it does not expire."""
+        value = self.meta.get("expiresAt")
+        return int(value) if isinstance(value, int | float) else None
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,8 @@ class VercelStore:
     last_created: int = 0
     #: the domains of each account (``/v7/domains``), by id; project domains live on the project
     domains: dict[str, JsonDict] = field(default_factory=dict)
+    #: tokens made with ``POST /v3/user/tokens``, by id (the bearer kept only as its sha256)
+    tokens: dict[str, JsonDict] = field(default_factory=dict)
 
     def to_json(self) -> JsonDict:
         return {
@@ -95,6 +105,7 @@ class VercelStore:
             "aliases": self.aliases,
             "last_created": self.last_created,
             "domains": self.domains,
+            "tokens": self.tokens,
         }
 
     @classmethod
@@ -105,6 +116,7 @@ class VercelStore:
             dict(data.get("aliases", {})),
             int(data.get("last_created", 0)),
             dict(data.get("domains", {})),
+            dict(data.get("tokens", {})),
         )
 
 

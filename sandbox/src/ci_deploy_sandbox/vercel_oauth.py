@@ -12,8 +12,10 @@ origin (the issuer is the origin the client addressed, as ``https://vercel.com``
 
 Who approves and when is scripted by the ``oauth.*`` settings
 (:mod:`ci_deploy_sandbox.oauth_device`); an approved code's token acts as the sandbox user with
-its team, accepted by every Vercel route at once (kept in memory: a restart forgets it).
-``oauth.token_expires_in`` (default 3600) is the lifetime the token answer states.
+its team, accepted by every Vercel route at once (kept in memory: a restart forgets it) until it
+expires: ``oauth.token_expires_in`` (default 3600) is the lifetime the token answer states and the
+API enforces. It is an OAuth token (``type: oauth2-token``), which may not create tokens
+(:mod:`ci_deploy_sandbox.vercel_tokens`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,10 @@ def _error(error: str, description: str, **more: Any) -> app.Response:
 
 
 class DeviceLogin:
-    """The discovery document and the two device flow routes; ``add_token`` makes a minted
-    token an account of the emulator (the sandbox user's)."""
+    """The discovery document and the two device flow routes; ``add_token(token, client_id,
+    lifetime_s)`` makes a minted token an account of the emulator (the sandbox user's)."""
 
-    def __init__(self, world: app.World, add_token: Callable[[str], None]) -> None:
+    def __init__(self, world: app.World, add_token: Callable[[str, str, int], None]) -> None:
         self.world = world
         self.add_token = add_token
         self.grants = DeviceGrants(world, self._issue)
@@ -52,8 +54,11 @@ class DeviceLogin:
 
     def _issue(self, client_id: str) -> str:
         token = f"vcoauth_{secrets.token_hex(20)}"
-        self.add_token(token)
+        self.add_token(token, client_id, self._lifetime())
         return token
+
+    def _lifetime(self) -> int:
+        return int(self.world.setting("oauth.token_expires_in", 3600))
 
     def discovery(self, request: app.Request) -> app.Response:
         origin = request.origin
@@ -91,12 +96,11 @@ class DeviceLogin:
         if not answer.token:
             return _error(answer.error, DESCRIPTIONS[answer.error])
         code = self.grants.codes[device_code]
-        lifetime = int(self.world.setting("oauth.token_expires_in", 3600))
         return app.Response.json(
             {
                 "access_token": answer.token,
                 "token_type": "Bearer",
-                "expires_in": lifetime,
+                "expires_in": self._lifetime(),
                 "scope": code.scope,
             }
         )

@@ -34,6 +34,12 @@ def add_setup_commands(commands: Any) -> None:
         "default: CI_DEPLOY_VERCEL_CLIENT_ID), used when no platform token is given",
     )
     connect.add_argument(
+        "--token-expiry",
+        metavar="DAYS",
+        help="after a device sign-in, the token connect makes for CI expires after DAYS days "
+        "(default: never)",
+    )
+    connect.add_argument(
         "--github-client-id",
         help="the project's GitHub OAuth app client id for the device flow (default: "
         "CI_DEPLOY_GITHUB_CLIENT_ID), used when there is no GH_TOKEN, GITHUB_TOKEN or gh login",
@@ -74,6 +80,6 @@ def run_setup(args: argparse.Namespace, environ: dict[str, str]) -> int:
 
     options = ConnectOptions(
         args.platform, args.account, args.project, args.repo, args.environment, args.token_stdin,
-        args.dry_run, args.client_id, args.github_client_id,
+        args.dry_run, args.client_id, args.github_client_id, args.token_expiry,
     )  # fmt: skip
     return run_connect(options, environ, Asker.from_terminal())

@@ -4,21 +4,27 @@ Everything that can fail on input is checked before the first write: the GitHub 
 repository, the platform token (verified), the account and project (discovered), the
 permissions a deploy needs (probed), and the repository's secrets public key (the proof the
 GitHub token may manage them). Only then are the secret and variables written; ``--dry-run``
-stops before that and says what would be written.
+stops before that and says what would be written. After a device sign-in the secret is not the
+sign-in's token, which expires, but one made for CI just before it is written
+(:mod:`ci_deploy.connect.ci_token`).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TextIO
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TextIO
 
 from ci_deploy import redaction
 from ci_deploy.connect import github_target
+from ci_deploy.connect.ci_token import LastingToken, expiry_days, token_name
 from ci_deploy.connect.model import PROJECT_VARIABLE, Choice, Connection, Connector, ConnectSpec
 from ci_deploy.connect.prompt import Asker
 from ci_deploy.errors import AuthError, InputError
+
+if TYPE_CHECKING:
+    from ci_deploy.github.secrets import SecretsWriter
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class ConnectOptions:
     #: the project's OAuth app client ids, for the device flows (else from the environment)
     client_id: str | None = None
     github_client_id: str | None = None
+    #: ``--token-expiry DAYS``: when the token made for CI after a device sign-in expires
+    token_expiry: str | None = None
 
 
 def run_connect(
@@ -43,16 +51,20 @@ def run_connect(
     platform = platform_spec(options.platform)
     spec = platform.connect
     repository = github_target.repository(options.repo, environ)
-    gh_token = github_target.github_token(environ, options.github_client_id)
-    redaction.register(gh_token)
+    days = expiry_days(options.token_expiry)
     api_url = environ.get(platform.env_fallbacks.get("api-url", "")) or None
     client_id = device_client_id(spec, options.client_id, environ)
-    login = spec.device_login
-    if (
-        login is not None
-        and client_id
-        and not (options.token_stdin or environ.get(spec.token_secret, "").strip())
-    ):
+    given = options.token_stdin or environ.get(spec.token_secret, "").strip()
+    login = spec.device_login if client_id and not given else None
+    mint = spec.ci_token if login is not None else None
+    if days is not None and mint is None:
+        raise InputError(
+            "--token-expiry: only the token connect makes after a device sign-in gets one; "
+            "a token you give keeps the expiry it was created with"
+        )
+    gh_token = github_target.github_token(environ, options.github_client_id)
+    redaction.register(gh_token)
+    if login is not None:
         token = login(client_id, api_url, None)
     else:
         token = platform_token(spec, options.token_stdin, environ, asker, stdin or sys.stdin)
@@ -61,7 +73,11 @@ def run_connect(
         connection = discover(connector, spec, token, options, asker)
     finally:
         connector.close()
-    return write(connection, repository, gh_token, options, environ)
+    if mint is None:
+        return write(connection, repository, gh_token, options, environ)
+    name = token_name(repository, options.environment)
+    lasting = LastingToken(mint, token, api_url, connection.account, spec.token_secret, name, days)
+    return write(replace(connection, secrets={}), repository, gh_token, options, environ, lasting)
 
 
 def device_client_id(spec: ConnectSpec, flag: str | None, environ: Mapping[str, str]) -> str:
@@ -105,7 +121,7 @@ def discover(
     project = _project(asker, projects, options.project)
     print(f"project: {project.label()}" + ("" if project in projects else " (the first deploy creates it)"))
     variables = {**connector.variables(account, project), PROJECT_VARIABLE: project.name}
-    return Connection({spec.token_secret: token}, variables)
+    return Connection({spec.token_secret: token}, variables, account)
 
 
 def check_permissions(connector: Connector, account: Choice) -> None:
@@ -141,8 +157,10 @@ def write(
     gh_token: str,
     options: ConnectOptions,
     environ: Mapping[str, str],
+    lasting: LastingToken | None = None,
 ) -> int:
-    """Probe access, then write (or, in a dry run, describe) every secret and variable."""
+    """Probe access, then write (or, in a dry run, describe) every secret and variable; a token
+    for CI (``lasting``) is made right before its secret is written."""
     from ci_deploy.github.client import GitHubClient
     from ci_deploy.github.secrets import SecretsWriter
 
@@ -152,7 +170,9 @@ def write(
         if options.dry_run:
             if not options.environment:
                 writer.public_key()
-            for name in connection.secrets:
+            if lasting is not None:
+                print(lasting.planned())
+            for name in [*connection.secrets, *([lasting.secret] if lasting else [])]:
                 print(f"would write secret {name} to {where}")
             for name, value in connection.variables.items():
                 print(f"would set variable {name}={value} on {where}")
@@ -162,7 +182,20 @@ def write(
         for name, value in connection.secrets.items():
             writer.put_secret(name, value)
             print(f"secret {name}: written to {where}")
+        if lasting is not None:
+            _write_lasting(writer, lasting, where)
         for name, value in connection.variables.items():
             print(f"variable {name}={value}: {writer.put_variable(name, value)} on {where}")
     print(f"connected: run `ci-deploy init {options.platform}` to write the workflows that use them")
     return 0
+
+
+def _write_lasting(writer: SecretsWriter, lasting: LastingToken, where: str) -> None:
+    """Make the token for CI and write it as its secret; revoke it when it cannot be written."""
+    token = lasting.create()
+    try:
+        writer.put_secret(lasting.secret, token.value)
+    except BaseException:
+        lasting.revoke(token)
+        raise
+    print(f"secret {lasting.secret}: written to {where}")

@@ -61,10 +61,10 @@ class DeviceCode:
 
 @dataclass(frozen=True)
 class Grant:
-    """An access token, and its lifetime in seconds when the server says (None: no expiry)."""
+    """The access token a sign-in got (its lifetime is not kept: a token that expires is not
+    what ``connect`` stores; see :mod:`ci_deploy.connect.ci_token`)."""
 
     access_token: str
-    expires_in: float | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +148,7 @@ def poll(client: httpx.Client, flow: DeviceFlow, code: DeviceCode, clock: Clock)
 def _granted(answer: dict[str, Any]) -> Grant:
     token = str(answer["access_token"])
     redaction.register(token)
-    lifetime = answer.get("expires_in")
-    return Grant(token, float(lifetime) if isinstance(lifetime, int | float) and lifetime > 0 else None)
+    return Grant(token)
 
 
 def _number(value: object) -> float:

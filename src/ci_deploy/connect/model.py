@@ -5,7 +5,7 @@ declared by each platform in its :class:`~ci_deploy.platforms.base.PlatformSpec`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -42,10 +42,42 @@ class Permission:
 
 @dataclass(frozen=True)
 class Connection:
-    """What ``connect`` stores: the secret (the token) and the variables, by their names."""
+    """What ``connect`` stores: the secret (the token) and the variables, by their names; and the
+    account they were found for."""
 
     secrets: Mapping[str, str]
     variables: Mapping[str, str]
+    account: Choice
+
+
+@dataclass(frozen=True)
+class MintedToken:
+    """A token ``connect`` made for CI: its value (registered for redaction by the minter the
+    moment it arrives; only ever written as the secret) and what a person needs to find and
+    revoke it."""
+
+    value: str = field(repr=False)
+    id: str
+    name: str
+    #: when it stops working (Unix ms), or None: never
+    expires_at_ms: int | None
+    #: which kind of token it is, in words ("Vercel token")
+    kind: str
+    #: how to revoke it, as an instruction ("delete it at <page>, or run `<command>`")
+    revoke: str
+
+
+class TokenMinter(Protocol):
+    """Makes and revokes the lasting token CI stores, with the token of a device sign-in."""
+
+    def create(self, name: str, account: Choice, expires_at_ms: int | None) -> MintedToken:
+        """A new token named ``name`` for ``account``; raises
+        :class:`~ci_deploy.errors.AuthError` when the platform refuses to make one."""
+        ...
+
+    def revoke(self, token: MintedToken, account: Choice) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class Connector(Protocol):
@@ -88,7 +120,9 @@ class ConnectSpec:
     :class:`Connector` from the token and the API base URL (None: the platform's own).
     ``device_login`` gets a token by the platform's OAuth device flow when a client id is
     configured (``--client-id`` or ``client_id_variable``); a platform without one says why
-    in ``token_only``.
+    in ``token_only``. A device sign-in's token expires, so when ``ci_token`` is set it is not
+    stored: ``ci_token`` opens (with it and the API URL) the :class:`TokenMinter` that makes
+    the lasting token the secret holds.
     """
 
     token_secret: str
@@ -101,3 +135,4 @@ class ConnectSpec:
     client_id_variable: str = ""
     #: why the platform takes only a token (no device flow), for a ``--client-id`` given to it
     token_only: str = ""
+    ci_token: Callable[[str, str | None], TokenMinter] | None = None

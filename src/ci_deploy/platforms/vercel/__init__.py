@@ -12,7 +12,7 @@ from ci_deploy.platforms.base import PlatformSpec
 if TYPE_CHECKING:
     from ci_deploy.artifact import Artifact
     from ci_deploy.connect.device_flow import Clock
-    from ci_deploy.connect.model import Connector
+    from ci_deploy.connect.model import Connector, TokenMinter
     from ci_deploy.platforms.base import Environment, FirstRead, Platform, PlatformSettings
 
 
@@ -54,6 +54,12 @@ def _device_login(client_id: str, api_url: str | None, clock: Clock | None) -> s
     return device_login(client_id, api_url, clock)
 
 
+def _ci_token(token: str, api_url: str | None) -> TokenMinter:
+    from ci_deploy.platforms.vercel.ci_token import VercelTokenMinter
+
+    return VercelTokenMinter(token, api_url)
+
+
 SPEC = PlatformSpec(
     name="vercel",
     env_fallbacks={
@@ -73,6 +79,7 @@ SPEC = PlatformSpec(
         "team",
         device_login=_device_login,
         client_id_variable="CI_DEPLOY_VERCEL_CLIENT_ID",
+        ci_token=_ci_token,
     ),
     first_reads=_first_reads,
 )

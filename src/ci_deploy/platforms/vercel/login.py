@@ -9,13 +9,11 @@ carries ``client_id`` and ``scope=openid offline_access``; polling carries ``cli
 (:mod:`ci_deploy.connect.device_flow`). The issuer is ``https://vercel.com``, or the API URL when
 one is configured (``VERCEL_API_URL``: a sandbox or proxy serves both at one origin).
 
-The access token Vercel issues has a lifetime (``expires_in``): ``connect`` says when the stored
-secret stops working, and a long-lived token from the token form is what outlives it.
+The access token Vercel issues has a lifetime (``expires_in``), so ``connect`` only works with it:
+what it stores is a token it makes for CI with it (:mod:`ci_deploy.platforms.vercel.ci_token`).
 """
 
 from __future__ import annotations
-
-import sys
 
 from ci_deploy import http
 from ci_deploy.connect import device_flow
@@ -57,14 +55,5 @@ def discover(client_id: str, api_url: str | None) -> device_flow.DeviceFlow:
 
 
 def device_login(client_id: str, api_url: str | None, clock: device_flow.Clock | None = None) -> str:
-    """A Vercel access token from the device flow; warns when it expires."""
-    grant = device_flow.sign_in(discover(client_id, api_url), clock)
-    if grant.expires_in is not None:
-        hours = grant.expires_in / 3600
-        print(
-            f"warning: the Vercel token from this sign-in expires in {hours:.3g} hours, and the "
-            f"workflows' deploys with it; for a token that lasts, create one at {TOKEN_FORM} and "
-            "run connect with VERCEL_TOKEN",
-            file=sys.stderr,
-        )
-    return grant.access_token
+    """A Vercel access token from the device flow (short-lived: never the one stored)."""
+    return device_flow.sign_in(discover(client_id, api_url), clock).access_token

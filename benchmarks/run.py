@@ -12,6 +12,7 @@ that tool's fresh run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -124,11 +126,14 @@ def help_startup(runs: int) -> float:
 
 
 class Bench:
-    """One sandbox, the runs made so far, and a scratch folder for sites and HOMEs."""
+    """The runs made so far, a scratch folder for sites, HOMEs and sandboxes, and the sandbox of
+    the case being measured: every case (a tool's fresh deploy and its unchanged redeploy) gets
+    an empty sandbox of its own, so no run pays for the state earlier ones left (the sandbox
+    keeps every deployment and snapshots its state to disk, which grows with each)."""
 
-    def __init__(self, sandbox: Sandbox, scratch: Path, timeout_s: float) -> None:
-        self.sandbox = sandbox
-        self.env = sandbox.env()
+    def __init__(self, scratch: Path, timeout_s: float) -> None:
+        self.sandbox: Sandbox | None = None
+        self.env: dict[str, str] = {}
         self.scratch = scratch
         self.timeout_s = timeout_s
         self.records: list[dict[str, Any]] = []
@@ -136,9 +141,25 @@ class Bench:
         self.journal = Path(tempfile.gettempdir()) / f"ci-deploy-bench-{os.getpid()}.jsonl"
         self.serial = 0
 
+    @contextlib.contextmanager
+    def fresh_sandbox(self, name: str, latency: int) -> Iterator[Sandbox]:
+        """An empty sandbox with ``latency`` ms added to every request, for one case."""
+        state = self.scratch / f"sandbox-{name}"
+        sandbox = Sandbox(state_dir=state).start()
+        if latency:
+            sandbox.inject(f"latency={latency}")
+        self.sandbox, self.env = sandbox, sandbox.env()
+        try:
+            yield sandbox
+        finally:
+            sandbox.stop()
+            self.sandbox = None
+            shutil.rmtree(state, ignore_errors=True)
+
     def measure(
         self, inv: tools.Invocation, platform: str, latency: int, case: str, run: int
     ) -> dict[str, Any]:
+        assert self.sandbox is not None, "measure() runs inside fresh_sandbox()"
         self.sandbox.reset_counters()
         mark = self.sandbox.world.requests.last
         timed = tools.run_timed(inv, self.timeout_s)
@@ -189,17 +210,18 @@ class Bench:
         site, home = work / "site", work / "home"
         home.mkdir(parents=True)
         case_defs.generate(case, site, seed=name)
-        project = tools.create_project(platform, name, self.env)
-        for case_name in (case.name, redeploy):
-            if case_name is None:
-                continue
-            if tool == "ci-deploy":
-                inv = tools.ci_deploy(platform, site, name, self.env, home)
-            elif tool == "wrangler":
-                inv = tools.wrangler(site, name, self.env, home)
-            else:
-                inv = tools.vercel(site, project, self.env, home)
-            self.measure(inv, platform, latency, case_name, run)
+        with self.fresh_sandbox(name, latency):
+            project = tools.create_project(platform, name, self.env)
+            for case_name in (case.name, redeploy):
+                if case_name is None:
+                    continue
+                if tool == "ci-deploy":
+                    inv = tools.ci_deploy(platform, site, name, self.env, home)
+                elif tool == "wrangler":
+                    inv = tools.wrangler(site, name, self.env, home)
+                else:
+                    inv = tools.vercel(site, project, self.env, home)
+                self.measure(inv, platform, latency, case_name, run)
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -207,9 +229,6 @@ def run_all(args: argparse.Namespace, bench: Bench, selected: list[case_defs.Cas
     redeploys = {case.redeploy_of: case.name for case in selected if case.redeploy_of}
     platforms = args.platform or list(case_defs.PLATFORMS)
     for latency in args.latencies:
-        bench.sandbox.clear_faults()
-        if latency:
-            bench.sandbox.inject(f"latency={latency}")
         for platform in platforms:
             for case in selected:
                 if case.redeploy_of or platform not in case.platforms:
@@ -218,7 +237,6 @@ def run_all(args: argparse.Namespace, bench: Bench, selected: list[case_defs.Cas
                 for run in range(case_runs(args, case)):
                     for tool in order if run % 2 == 0 else order[::-1]:
                         bench.deploy_case(platform, latency, case, tool, run, redeploys.get(case.name))
-    bench.sandbox.clear_faults()
 
 
 def measure_everything(
@@ -233,15 +251,12 @@ def measure_everything(
         load_before = os.getloadavg()
         help_s = help_startup(args.help_runs)
         log.info("ci-deploy --help: %.3f s (median of %d)", help_s, args.help_runs)
-        sandbox = Sandbox(state_dir=Path(scratch) / "sandbox").start()
-        try:
+        with Sandbox(state_dir=Path(scratch) / "sandbox") as sandbox:
             throughput = measure.loopback_throughput(sandbox.port)
-            log.info("loopback throughput: %.0f MiB/s", throughput / case_defs.MIB)
-            bench = Bench(sandbox, Path(scratch) / "runs", args.timeout)
-            log.info("journal of runs: %s", bench.journal)
-            run_all(args, bench, selected)
-        finally:
-            sandbox.stop()
+        log.info("loopback throughput: %.0f MiB/s", throughput / case_defs.MIB)
+        bench = Bench(Path(scratch) / "runs", args.timeout)
+        log.info("journal of runs: %s", bench.journal)
+        run_all(args, bench, selected)
     load_after = os.getloadavg()
     machine = measure.machine() | {
         LOAD_KEY: f"{_load(load_before)} → {_load(load_after)}",

@@ -64,7 +64,9 @@ NOTES = [
     "exist). All tools deploy to production (`--branch main`, `--prod`, `--environment "
     "production`); ci-deploy runs with `--health-check false --env-required none`.",
     "- The sandbox shares the machine's CPUs with the tool under test, and does real work "
-    "(parsing the upload JSON, verifying Cloudflare hashes, storing blobs on disk).",
+    "(parsing the upload JSON, verifying Cloudflare hashes, storing blobs on disk). Every case of "
+    "every tool (a fresh deploy and the unchanged redeploy after it) gets an empty sandbox of its "
+    "own. ci-deploy is a runtime-only install of the commit, as the action image has it.",
 ]
 
 

@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("ci_deploy.head_start")
 
 Key = tuple[str, str, str]
-#: answers that are not used: the run's own request retries them
-_RETRIED = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 
 class HeadStart:
@@ -103,8 +101,10 @@ class HeadStart:
             response = answer.result()
         except Exception:  # the run sends it again, with retries
             return None
-        if response.status_code in _RETRIED:
-            return None
+        from ci_deploy import http  # imported here: http asks this module first, at its own import
+
+        if response.status_code in http.TRANSIENT_STATUSES or http.is_rate_limited(response):
+            return None  # the run's own request retries it
         log.debug("%s %s answered early", request.method, request.url.path)
         return response
 

@@ -114,7 +114,18 @@ def test_bucket_body_reads_files_only_while_sent_and_in_small_pieces(tmp_path: P
     _, generate = upload.bucket_body(bucket)  # the file does not exist yet: nothing was read
     late.write_bytes(b"\0" * (3 * files.CHUNK))
     pieces = list(generate())
-    assert max(len(p) for p in pieces) <= 4 * files.CHUNK // 3  # never the whole file at once
+    # never the whole file at once: one base64 chunk and what was held before it
+    assert max(len(p) for p in pieces) < upload.WRITE_BYTES + 4 * files.CHUNK // 3
+
+
+def test_a_bucket_of_small_files_goes_out_in_a_few_large_writes_not_three_per_file(tmp_path: Path) -> None:
+    bucket = [asset(tmp_path, f"page{i}.html", b"x" * 1000) for i in range(600)]
+    length, generate = upload.bucket_body(bucket)
+
+    pieces = list(generate())
+
+    assert len(pieces) == -(-length // upload.WRITE_BYTES)
+    assert all(len(p) >= upload.WRITE_BYTES for p in pieces[:-1])
 
 
 def test_a_file_that_changed_size_is_refused_not_sent_with_a_wrong_length(tmp_path: Path) -> None:

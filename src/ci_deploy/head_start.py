@@ -2,9 +2,9 @@
 
 Before the first request can go, a run imports the validating model and the HTTP stack, checks
 every input, lists the artifact and hashes it: about a third of a second. The first requests of
-a deploy do not depend on any of that: they read the project (and on Cloudflare Pages fetch the
-upload token) with the token and names given. So :func:`start` sends them at once, on a thread,
-and :func:`ci_deploy.http.send` answers the run's own identical request from here when it comes.
+a deploy do not depend on any of that: they read the project (and on Cloudflare Pages, beside
+it, the upload token) with the token and names given. So :func:`start` sends them at once, on
+threads, and :func:`ci_deploy.http.send` answers the run's own identical request from here when it comes.
 At 100 ms a round trip that hides one or two of them behind start-up.
 
 It changes nothing the run promises:
@@ -71,17 +71,14 @@ class HeadStart:
         for read, answer in pending:
             threading.Thread(target=self._fetch, args=(read, answer), daemon=True).start()
 
-    def _fetch(self, read: FirstRead, answer: Future[httpx.Response]) -> None:
-        """Send one read; its follow-ups are offered before its answer is claimable, so the run,
-        which waits for this answer, never sends a follow-up of its own in the meantime."""
+    @staticmethod
+    def _fetch(read: FirstRead, answer: Future[httpx.Response]) -> None:
         try:
             response = read.client.send(read.request)
             response.read()
         except BaseException as error:  # never raised here: the run's own request raises it
             answer.set_exception(error)
             return
-        if response.status_code == 200 and read.then is not None:
-            self.offer(read.then(response))
         answer.set_result(response)
 
     def pending(self) -> bool:

@@ -23,12 +23,10 @@ DomainState = Literal["active", "pending", "error"]
 
 @dataclass(frozen=True)
 class FirstRead:
-    """A GET a run sends first, as its adapter will send it (:mod:`ci_deploy.head_start`), and
-    ``then``: what to read next once it has answered 200."""
+    """A GET a run sends first, as its adapter will send it (:mod:`ci_deploy.head_start`)."""
 
     client: httpx.Client
     request: httpx.Request
-    then: Callable[[httpx.Response], Sequence[FirstRead]] | None = None
 
 
 #: the raw inputs (trimmed, with the platform's env fallbacks) -> the run's first reads

@@ -168,14 +168,17 @@ def upload_token_path(account: str, project: str) -> str:
 
 
 def first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
-    """A deploy's first reads, as :class:`CloudflareApi` sends them: the project, then (once it
-    is known to exist, so the answer is always used) the upload token."""
+    """A deploy's first reads, as :class:`CloudflareApi` sends them: the project and, beside it,
+    the upload token (a deploy into an existing project needs both; into a new one the token
+    read is answered 404 and not used, a read that changed nothing)."""
     account, project = raw["account"], raw["project"]
     if not account:
         return []  # the account is found by a read of its own first
     api = CloudflareApi(raw["token"], raw["api-url"] or None)
-    token = FirstRead(api.client, api.request("GET", upload_token_path(account, project)))
-    return [FirstRead(api.client, api.request("GET", projects_path(account, project)), lambda _: [token])]
+    return [
+        FirstRead(api.client, api.request("GET", projects_path(account, project))),
+        FirstRead(api.client, api.request("GET", upload_token_path(account, project))),
+    ]
 
 
 class CloudflareApi:

@@ -164,9 +164,12 @@ def _plausible(raw: Mapping[str, str], environ: Mapping[str, str]) -> bool:
     return first_invalid(raw) is None
 
 
-def answer(client: httpx.Client, method: str, url: str, kwargs: Mapping[str, Any]) -> httpx.Response | None:
-    """For :func:`ci_deploy.http.send`: the early answer to this very GET, if there is one. Any
-    other method is a write, after which no early answer is used."""
+def answer(
+    client: httpx.Client | None, method: str, url: str, kwargs: Mapping[str, Any]
+) -> httpx.Response | None:
+    """For :func:`ci_deploy.http.send`: the early answer to this very GET on ``client`` (None: a
+    :class:`ci_deploy.lanes.Lane`, which never reads early), if there is one. Any other method
+    is a write, after which no early answer is used."""
     current = _current
     if current is None:
         return None
@@ -174,7 +177,7 @@ def answer(client: httpx.Client, method: str, url: str, kwargs: Mapping[str, Any
         if current.is_open:
             current.close()
         return None
-    if not current.pending():
+    if client is None or not current.pending():
         return None
     headers = kwargs.get("headers")
     return current.claim(client.build_request(method, url, params=kwargs.get("params"), headers=headers))

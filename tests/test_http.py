@@ -15,6 +15,7 @@ from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy import http
+from ci_deploy.ratelimit import retry_after_seconds
 
 URL = "https://api.example.test/thing"
 
@@ -94,7 +95,7 @@ def test_retry_after_as_an_http_date_is_honoured(
     httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
 ) -> None:
     stamped = httpx.Response(503, headers={"Retry-After": email.utils.formatdate(1_800_000_012, usegmt=True)})
-    assert http.retry_after_seconds(stamped, now=1_800_000_000) == 12.0
+    assert retry_after_seconds(stamped, now=1_800_000_000) == 12.0
     soon = email.utils.formatdate(time.time() + 6, usegmt=True)
     httpx_mock.add_response(status_code=503, headers={"Retry-After": soon})
     httpx_mock.add_response(json={"ok": True})

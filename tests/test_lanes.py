@@ -1,9 +1,12 @@
 """Lanes (``ci_deploy.lanes``): the upload fan-out's connections send what a client from
 ``new_client`` would — our User-Agent, the token, the query, the body — through the same kind of
-transport (``*.localhost`` to 127.0.0.1 on a real scripted server), get ``http.send``'s retries,
-and give way to a plain client when an environment proxy is set."""
+transport (``*.localhost`` to 127.0.0.1 on a real scripted server), get ``http.send``'s retries
+awaited, and give way to a proxy-aware client when an environment proxy is set."""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -12,7 +15,7 @@ from pytest_httpx import HTTPXMock
 from scripted_server import ok, scripted_servers
 
 from ci_deploy import __version__, http
-from ci_deploy.lanes import Lane, new_lane
+from ci_deploy.lanes import Lane, new_lane, send_async
 
 API = "https://api.example"
 
@@ -26,21 +29,33 @@ def test_a_lane_sends_our_user_agent_its_headers_the_query_and_the_body(httpx_mo
     )
     lane = Lane(API, {"Authorization": "Bearer t0ken"}, http.DEFAULT_TIMEOUT)
 
-    response = lane.request(
-        "POST", "/v2/files", content=b"content", params={"teamId": "team_1"}, headers={"x-a": "1"}
-    )
+    async def send() -> httpx.Response:
+        return await lane.request(
+            "POST", "/v2/files", content=b"content", params={"teamId": "team_1"}, headers={"x-a": "1"}
+        )
 
-    assert response.read() == b""
+    response = asyncio.run(send())
+
     assert response.request.url == f"{API}/v2/files?teamId=team_1"
 
 
-def test_a_lane_gets_the_retries_of_http_send(httpx_mock: HTTPXMock, fake_retry_time: object) -> None:
-    httpx_mock.add_response(method="POST", url=f"{API}/v2/files", status_code=503)
+def test_a_lane_gets_the_retries_of_http_send_and_replays_a_streamed_body(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{API}/v2/files", status_code=503, headers={"Retry-After": "7"}
+    )
     httpx_mock.add_response(method="POST", url=f"{API}/v2/files", json={})
     lane = Lane(API, {}, http.DEFAULT_TIMEOUT)
+    sleeps: list[float] = []
 
-    assert http.send(lane, "POST", "/v2/files", content=b"x").status_code == 200
-    assert len(httpx_mock.get_requests()) == 2
+    async def body() -> AsyncIterator[bytes]:
+        yield b"part 1, "
+        yield b"part 2"
+
+    response = asyncio.run(send_async(lane, "POST", "/v2/files", content=body, sleep=sleeps.append))
+
+    assert response.status_code == 200
+    assert sleeps == [7.0]
+    assert [request.read() for request in httpx_mock.get_requests()] == [b"part 1, part 2"] * 2
 
 
 def test_a_lane_to_a_localhost_name_reaches_127_0_0_1_keeping_its_host_header(
@@ -51,17 +66,21 @@ def test_a_lane_to_a_localhost_name_reaches_127_0_0_1_keeping_its_host_header(
         server = serve(lambda seen, n: ok(b"on loopback"))
         lane = new_lane(f"http://api.vercel.localhost:{server.port}", {"Authorization": "Bearer t"})
 
-        response = lane.request("GET", "/v2/files")
-        response.read()
-        lane.close()
+        async def send() -> bytes:
+            response = await lane.request("GET", "/v2/files")
+            body = await response.aread()
+            await lane.aclose()
+            return body
+
+        body = asyncio.run(send())
 
     assert isinstance(lane, Lane) and lane.is_closed
-    assert response.text == "on loopback"
+    assert body == b"on loopback"
     assert server.seen[0].headers["host"] == f"api.vercel.localhost:{server.port}"
     assert server.seen[0].headers["authorization"] == "Bearer t"
 
 
-def test_under_an_environment_proxy_a_lane_is_a_plain_client_so_httpx_applies_the_proxy_rules(
+def test_under_an_environment_proxy_a_lane_is_a_client_that_applies_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     without_network_env(monkeypatch)
@@ -69,5 +88,6 @@ def test_under_an_environment_proxy_a_lane_is_a_plain_client_so_httpx_applies_th
 
     lane = new_lane(API, {"Authorization": "Bearer t"})
 
-    assert isinstance(lane, httpx.Client)
-    lane.close()
+    assert isinstance(lane, httpx.AsyncClient)
+    assert lane.headers["authorization"] == "Bearer t"
+    asyncio.run(lane.aclose())

@@ -10,6 +10,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import PlatformError
+from ci_deploy.lanes import Lane
 from ci_deploy.platforms.vercel.api import VercelApi
 from ci_deploy.platforms.vercel.files import FileEntry
 from ci_deploy.platforms.vercel.upload import upload_headers, upload_missing
@@ -125,15 +126,27 @@ def test_uploads_in_flight_follow_the_round_trip_of_the_create_call() -> None:
     assert in_flight_for(0.25) == FAR_IN_FLIGHT > NEAR_IN_FLIGHT
 
 
-def test_each_upload_thread_sends_on_a_connection_of_its_own(api: VercelApi) -> None:
-    from concurrent.futures import ThreadPoolExecutor
+def test_uploads_go_out_on_in_flight_lanes_of_their_own_each_closed_at_the_end(
+    api: VercelApi, tmp_path: Path, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = [entry(tmp_path, f"f{i}.txt", f"content {i}".encode()) for i in range(10)]
+    for _ in entries:
+        httpx_mock.add_response(method="POST", url=FILES_URL, json={})
+    lanes = []
+    make_lane = api.new_lane
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        lanes = list(pool.map(lambda _: (api.lane(), api.lane()), range(3)))
-    assert all(first is second for first, second in lanes)  # one client per thread, kept
-    assert api.lane() is not api.client
-    api.close()
-    assert all(first.is_closed for first, _ in lanes)
+    def recording_lane() -> Lane | httpx.AsyncClient:
+        lanes.append(make_lane())
+        return lanes[-1]
+
+    monkeypatch.setattr(api, "new_lane", recording_lane)
+
+    upload_missing(api, {e.sha: e for e in entries}, [e.sha for e in entries], in_flight=4)
+
+    assert len(lanes) == 4 and all(isinstance(lane, Lane) and lane.is_closed for lane in lanes)
+    assert sorted(r.headers["x-vercel-digest"] for r in httpx_mock.get_requests()) == sorted(
+        e.sha for e in entries
+    )
 
 
 def test_a_small_file_is_sent_as_one_block_and_a_large_one_streamed_with_its_length(

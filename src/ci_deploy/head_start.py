@@ -39,6 +39,7 @@ from ci_deploy.config.parsers import first_invalid
 from ci_deploy.config.raw import raw_inputs
 from ci_deploy.errors import CiDeployError
 from ci_deploy.platforms import PLATFORMS
+from ci_deploy.ratelimit import is_rate_limited
 
 if TYPE_CHECKING:
     import httpx
@@ -100,7 +101,7 @@ class HeadStart:
             return None
         from ci_deploy import http  # imported here: http asks this module first, at its own import
 
-        if response.status_code in http.TRANSIENT_STATUSES or http.is_rate_limited(response):
+        if response.status_code in http.TRANSIENT_STATUSES or is_rate_limited(response):
             return None  # the run's own request retries it
         log.debug("%s %s answered early", request.method, request.url.path)
         return response
@@ -164,12 +165,9 @@ def _plausible(raw: Mapping[str, str], environ: Mapping[str, str]) -> bool:
     return first_invalid(raw) is None
 
 
-def answer(
-    client: httpx.Client | None, method: str, url: str, kwargs: Mapping[str, Any]
-) -> httpx.Response | None:
-    """For :func:`ci_deploy.http.send`: the early answer to this very GET on ``client`` (None: a
-    :class:`ci_deploy.lanes.Lane`, which never reads early), if there is one. Any other method
-    is a write, after which no early answer is used."""
+def answer(client: httpx.Client, method: str, url: str, kwargs: Mapping[str, Any]) -> httpx.Response | None:
+    """For :func:`ci_deploy.http.send`: the early answer to this very GET, if there is one. Any
+    other method is a write, after which no early answer is used."""
     current = _current
     if current is None:
         return None
@@ -177,7 +175,7 @@ def answer(
         if current.is_open:
             current.close()
         return None
-    if client is None or not current.pending():
+    if not current.pending():
         return None
     headers = kwargs.get("headers")
     return current.claim(client.build_request(method, url, params=kwargs.get("params"), headers=headers))

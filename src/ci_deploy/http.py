@@ -15,7 +15,6 @@ may have created before sending again, with a :class:`Budget` of its own.
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import logging
 import os
@@ -25,14 +24,12 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from ci_deploy import __version__, head_start
-
-if TYPE_CHECKING:
-    from ci_deploy.lanes import Lane
+from ci_deploy.ratelimit import is_rate_limited, retry_after_seconds
 
 log = logging.getLogger("ci_deploy.http")
 
@@ -127,6 +124,17 @@ class Budget:
         self._sleep(delay)
         self._waited += delay
 
+    async def pause_async(self, delay: float) -> None:
+        """:meth:`pause` in a coroutine: the real sleep is awaited, a fake one (a test's) called."""
+        import asyncio  # only the upload fan-out runs coroutines; most runs never import it
+
+        delay = max(0.0, min(delay, self.policy.budget - self.elapsed))
+        if self._sleep is time.sleep:
+            await asyncio.sleep(delay)
+        else:
+            self._sleep(delay)
+        self._waited += delay
+
     def wait(self, reason: str, retry_after: float | None = None) -> bool:
         """Wait before the next attempt, logging ``reason``; False (no wait) when spent."""
         delay = self.next_delay(retry_after)
@@ -146,40 +154,11 @@ class AmbiguousOutcome(Exception):
         self.cause = cause
 
 
-def retry_after_seconds(response: httpx.Response, now: float | None = None) -> float | None:
-    """Seconds the server asked us to wait: ``Retry-After`` (seconds or HTTP date), else an
-    exhausted rate limit's ``x-ratelimit-reset`` (epoch seconds), else None."""
-    value = response.headers.get("retry-after")
-    current = time.time() if now is None else now
-    if value:
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            parsed = None
-        if parsed is not None:
-            return max(0.0, parsed.timestamp() - current)
-    if response.headers.get("x-ratelimit-remaining") == "0":
-        reset = response.headers.get("x-ratelimit-reset", "")
-        if reset.isdigit():
-            return max(0.0, float(reset) - current)
-    return None
-
-
-def is_rate_limited(response: httpx.Response) -> bool:
-    """GitHub signals rate limits with 403 as well as 429; both carry a wait hint."""
-    if response.status_code == 429:
-        return True
-    return response.status_code == 403 and retry_after_seconds(response) is not None
-
-
 Body = bytes | str | Callable[[], Iterable[bytes]]
 
 
 def send(
-    client: httpx.Client | Lane,
+    client: httpx.Client,
     method: str,
     url: str,
     *,
@@ -198,7 +177,7 @@ def send(
     ``time.monotonic()``) stops retrying once a wait would cross it. Returns the last response,
     whatever its status: interpreting it is the caller's job.
     """
-    early = head_start.answer(client if isinstance(client, httpx.Client) else None, method, url, kwargs)
+    early = head_start.answer(client, method, url, kwargs)
     if early is not None:
         return early
     budget = Budget(retry, sleep=sleep, clock=clock, deadline=deadline)
@@ -206,25 +185,41 @@ def send(
         body = content() if callable(content) else content
         try:
             response = client.request(method, url, content=body, **kwargs)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            # The request never reached the server: always safe to send again.
-            error: BaseException = exc
         except httpx.TransportError as exc:
-            if not idempotent:
-                raise AmbiguousOutcome(method, url, exc) from exc
-            error = exc
-        else:
-            if response.status_code not in retry.statuses and not is_rate_limited(response):
-                return response
-            delay = budget.next_delay(retry_after_seconds(response))
-            if delay is None:
-                return response
-            response.close()
-            log.info("%s %s answered %s; retrying in %.1fs", method, _path(url), response.status_code, delay)
-            budget.pause(delay)
+            budget.pause(delay_after_error(budget, method, url, exc, idempotent=idempotent))
             continue
-        if not budget.wait(f"{method} {_path(url)} failed ({type(error).__name__})"):
-            raise error
+        delay = delay_after_answer(budget, method, url, response)
+        if delay is None:
+            return response
+        response.close()
+        budget.pause(delay)
+
+
+def delay_after_answer(budget: Budget, method: str, url: str, response: httpx.Response) -> float | None:
+    """None when ``response`` is the answer to return; else the wait before sending again (a
+    status the policy retries or a rate limit, within the budget)."""
+    if response.status_code not in budget.policy.statuses and not is_rate_limited(response):
+        return None
+    delay = budget.next_delay(retry_after_seconds(response))
+    if delay is not None:
+        log.info("%s %s answered %s; retrying in %.1fs", method, _path(url), response.status_code, delay)
+    return delay
+
+
+def delay_after_error(
+    budget: Budget, method: str, url: str, error: httpx.TransportError, *, idempotent: bool
+) -> float:
+    """The wait before sending again after a transport error, or the error raised: a request
+    that never reached the server is always safe to resend; one that may have arrived only when
+    it is idempotent (else :class:`AmbiguousOutcome`)."""
+    never_arrived = isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    if not never_arrived and not idempotent:
+        raise AmbiguousOutcome(method, url, error) from error
+    delay = budget.next_delay()
+    if delay is None:
+        raise error
+    log.info("%s %s failed (%s); retrying in %.1fs", method, _path(url), type(error).__name__, delay)
+    return delay
 
 
 def _path(url: str) -> str:
@@ -237,11 +232,16 @@ class LoopbackTransport(httpx.HTTPTransport):
     browsers do (RFC 6761); the resolvers of Python and Node here do not."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if is_loopback_name(request.url.host):
-            # TLS must still check the certificate against the name, not the address.
-            request.extensions = {**request.extensions, "sni_hostname": request.url.host}
-            request.url = request.url.copy_with(host="127.0.0.1")
-        return super().handle_request(request)
+        return super().handle_request(to_loopback(request))
+
+
+def to_loopback(request: httpx.Request) -> httpx.Request:
+    """``request`` sent to 127.0.0.1 when its host is a ``.localhost`` name."""
+    if is_loopback_name(request.url.host):
+        # TLS must still check the certificate against the name, not the address.
+        request.extensions = {**request.extensions, "sni_hostname": request.url.host}
+        request.url = request.url.copy_with(host="127.0.0.1")
+    return request
 
 
 def is_loopback_name(host: str) -> bool:

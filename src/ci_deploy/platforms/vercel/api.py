@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -22,7 +21,7 @@ import httpx
 from ci_deploy import http
 from ci_deploy.errors import PlatformError
 from ci_deploy.foreign_text import FOREIGN_LIMIT, one_line
-from ci_deploy.lanes import Lane, new_lane
+from ci_deploy.lanes import Lane, new_lane, send_async
 from ci_deploy.platforms.base import FirstRead
 from ci_deploy.urls import path_segment
 
@@ -161,24 +160,11 @@ class VercelApi:
         self._base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         self._headers = {"Authorization": f"Bearer {token}"}
         self.client = http.new_client(self._base_url, headers=self._headers)
-        self._lanes = threading.local()
-        self._lane_list: list[Lane | httpx.Client] = []
-        self._lanes_lock = threading.Lock()
 
-    def lane(self) -> Lane | httpx.Client:
-        """This thread's own connection, for the upload fan-out. One shared pool of many
-        connections costs CPU per request that grows with its size (httpcore scans its
-        connections under a lock: measured ~0.9 ms of CPU per upload on one-connection clients
-        against ~4.4 ms on one 100-connection pool), and at 100 uploads in flight that CPU, not
-        the network, would bound the deploy; a :class:`~ci_deploy.lanes.Lane` also skips the
-        client's own per-request work."""
-        lane: Lane | httpx.Client | None = getattr(self._lanes, "lane", None)
-        if lane is None:
-            lane = new_lane(self._base_url, self._headers)
-            self._lanes.lane = lane
-            with self._lanes_lock:
-                self._lane_list.append(lane)
-        return lane
+    def new_lane(self) -> Lane | httpx.AsyncClient:
+        """A connection of its own for one coroutine of the upload fan-out (see
+        :mod:`ci_deploy.lanes`: why coroutines, and why not this client's pool)."""
+        return new_lane(self._base_url, self._headers)
 
     def send(
         self,
@@ -187,16 +173,22 @@ class VercelApi:
         *,
         params: Mapping[str, str] | None = None,
         scoped: bool = True,
-        client: Lane | httpx.Client | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
-        """One request through :func:`ci_deploy.http.send` (retries, Retry-After) with the scope,
-        on ``client`` (a :meth:`lane`) or the shared one."""
+        """One request through :func:`ci_deploy.http.send` (retries, Retry-After) with the scope."""
         query = {**(self.scope if scoped else {}), **(params or {})}
         sleep, clock = self._retry_sleep, self._retry_clock
-        on = client or self.client
-        response = http.send(on, method, path, params=query, sleep=sleep, clock=clock, **kwargs)
+        response = http.send(self.client, method, path, params=query, sleep=sleep, clock=clock, **kwargs)
         response.read()
+        return response
+
+    async def send_on(
+        self, lane: Lane | httpx.AsyncClient, method: str, path: str, **kwargs: Any
+    ) -> httpx.Response:
+        """:meth:`send` on a lane, awaited: the scope, the retries, the body read."""
+        sleep, clock = self._retry_sleep, self._retry_clock
+        response = await send_async(lane, method, path, params=self.scope, sleep=sleep, clock=clock, **kwargs)
+        await response.aread()
         return response
 
     def budget(self, policy: http.RetryPolicy = http.DEFAULT_RETRY) -> http.Budget:
@@ -209,5 +201,4 @@ class VercelApi:
         return interpret(response.status_code, response.content)
 
     def close(self) -> None:
-        for sender in [self.client, *self._lane_list]:
-            sender.close()
+        self.client.close()

@@ -3,7 +3,8 @@
 Unlike the CLI (50 in flight, any 429/5xx aborts the deploy), uploads go through
 ``http.send`` with its per-request retries (429 with ``Retry-After``, 5xx, dropped connections:
 re-sending the same bytes under the same sha is harmless) and at most ``in_flight`` at once
-(see :func:`in_flight_for`), each thread on its own connection (:meth:`VercelApi.lane`).
+(see :func:`in_flight_for`): as coroutines on one thread, each on a connection of its own
+(:mod:`ci_deploy.lanes` says why not threads).
 A small file is sent as one block; a larger one is streamed from disk in chunks with a known
 ``Content-Length`` (Vercel wants a real length, not chunked encoding), and re-read from the
 start on each retry.
@@ -12,17 +13,13 @@ start on each retry.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    FIRST_EXCEPTION,
-    Future,
-    ThreadPoolExecutor,
-    wait,
-)
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
+
 from ci_deploy.errors import PlatformError
+from ci_deploy.lanes import Lane
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, interpret
 from ci_deploy.platforms.vercel.files import FileEntry, read_chunks
 
@@ -30,8 +27,8 @@ log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
 #: uploads at once. Latency bounds a deploy of many small files far from the server: Vercel's
 #: protocol is one request per file, so 1,000 files at 100 ms take 20 round trips at the CLI's 50
-#: and 10 at 100. Near by, each upload's ~1 ms of client CPU under one interpreter lock is the
-#: limit and more threads only contend for it. A 429 is waited out per request (``Retry-After``)
+#: and 10 at 100. Near by, each upload's client CPU is the limit and more in flight only adds
+#: connections. A 429 is waited out per request (``Retry-After``)
 NEAR_IN_FLIGHT, FAR_IN_FLIGHT = 16, 128
 #: files up to this size are read whole and sent as one block (at most FAR_IN_FLIGHT × this in
 #: memory at once); larger ones are streamed in chunks
@@ -43,7 +40,7 @@ NEAR_ROUND_TRIP = 0.03
 def in_flight_for(round_trip: float) -> int:
     """Uploads at once, sized by the round trip the create call just took. Far away (the real
     API) each upload mostly waits, so many in flight finish sooner; near by, the requests' own
-    work is the limit and more threads only contend for the interpreter."""
+    work is the limit and more connections only cost more."""
     return NEAR_IN_FLIGHT if round_trip < NEAR_ROUND_TRIP else FAR_IN_FLIGHT
 
 
@@ -64,16 +61,15 @@ def upload_headers(entry: FileEntry) -> dict[str, str]:
     }
 
 
-def upload_one(api: VercelApi, entry: FileEntry) -> None:
-    """Send one content; raise naming the file when Vercel refuses it after retries."""
+async def upload_one(api: VercelApi, lane: Lane | httpx.AsyncClient, entry: FileEntry) -> None:
+    """Send one content on ``lane``; raise naming the file when Vercel refuses it after retries."""
 
-    def body() -> Iterable[bytes]:
-        return read_chunks(entry.source)
+    async def chunks() -> AsyncIterator[bytes]:
+        for chunk in read_chunks(entry.source):
+            yield chunk
 
-    content = entry.source.read_bytes() if entry.size <= WHOLE_BODY_MAX else body
-    response = api.send(
-        "POST", "/v2/files", content=content, headers=upload_headers(entry), client=api.lane()
-    )
+    content = entry.source.read_bytes() if entry.size <= WHOLE_BODY_MAX else chunks
+    response = await api.send_on(lane, "POST", "/v2/files", content=content, headers=upload_headers(entry))
     try:
         interpret(response.status_code, response.content)
     except VercelApiError as exc:
@@ -85,30 +81,38 @@ def upload_one(api: VercelApi, entry: FileEntry) -> None:
 def upload_missing(
     api: VercelApi, by_sha: dict[str, FileEntry], missing: list[str], in_flight: int = FAR_IN_FLIGHT
 ) -> UploadResult:
-    """Upload each sha in ``missing`` once; the first failure stops the rest."""
+    """Upload each sha in ``missing`` once, ``in_flight`` at a time; the first failure stops the rest."""
     unknown = [sha for sha in missing if sha not in by_sha]
     if unknown:
         raise PlatformError(f"Vercel asked for contents this deploy does not have: {', '.join(unknown[:5])}")
     entries = [by_sha[sha] for sha in dict.fromkeys(missing)]
     log.info("uploading %d file(s), %s bytes", len(entries), f"{sum(e.size for e in entries):,}")
-    workers = max(1, in_flight)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: set[Future[None]] = set()
-        for entry in entries:  # submitted as slots free up: no queue of 10,000 tasks in memory
-            if len(pending) >= 2 * workers:
-                pending = _settle(pending, FIRST_COMPLETED)
-            pending.add(pool.submit(upload_one, api, entry))
-        while pending:
-            pending = _settle(pending, FIRST_EXCEPTION)
+    if entries:
+        import asyncio  # only a deploy that uploads pays for the event loop's import
+
+        asyncio.run(_upload_all(api, entries, max(1, in_flight)))
     return UploadResult(files=len(entries), bytes=sum(e.size for e in entries))
 
 
-def _settle(pending: set[Future[None]], return_when: str) -> set[Future[None]]:
-    """Wait as ``return_when`` says; the first failed upload cancels the rest and raises."""
-    done, still = wait(pending, return_when=return_when)
-    for future in done:
-        if future.exception() is not None:
-            for other in still:
-                other.cancel()
-            future.result()
-    return still
+async def _upload_all(api: VercelApi, entries: list[FileEntry], in_flight: int) -> None:
+    """``in_flight`` lanes, each taking the next entry until none is left (no task per file:
+    10,000 files are not 10,000 coroutines in memory); the first failure cancels the rest."""
+    import asyncio
+
+    queue = iter(entries)
+
+    async def lane_loop() -> None:
+        lane = api.new_lane()
+        try:
+            for entry in queue:
+                await upload_one(api, lane, entry)
+        finally:
+            await lane.aclose()
+
+    lanes = [asyncio.ensure_future(lane_loop()) for _ in range(min(in_flight, len(entries)))]
+    done, running = await asyncio.wait(lanes, return_when=asyncio.FIRST_EXCEPTION)
+    for lane in running:
+        lane.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
+    for lane in done:
+        lane.result()

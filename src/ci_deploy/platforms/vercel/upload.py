@@ -1,11 +1,11 @@
 """Uploading the contents Vercel says it is missing: ``POST /v2/files``, many at a time.
 
 Unlike the CLI (50 in flight, any 429/5xx aborts the deploy), uploads go through
-``http.send`` with its per-request retries (429 with ``Retry-After``, 5xx, dropped connections:
-re-sending the same bytes under the same sha is harmless) and at most ``in_flight`` at once
-(see :func:`in_flight_for`): as coroutines on one thread, each on a connection of its own
-(:mod:`ci_deploy.lanes` says why not threads).
-A small file is sent as one block; a larger one is streamed from disk in chunks with a known
+:func:`ci_deploy.lanes.send_async`, with ``http.send``'s per-request retries (429 with
+``Retry-After``, 5xx, dropped connections: re-sending the same bytes under the same sha is
+harmless), and at most ``in_flight`` at once (see :func:`in_flight_for`): as coroutines on one
+thread, each on a connection of its own (:mod:`ci_deploy.lanes` says why not threads). A small
+file is sent as one block; a larger one is streamed from disk in chunks with a known
 ``Content-Length`` (Vercel wants a real length, not chunked encoding), and re-read from the
 start on each retry.
 """

@@ -5,11 +5,15 @@ working directory, and earlier steps' PATH/PYTHONPATH leaking in."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from action_harness import action_defaults, make_site, parse_github_output, push_event
+
+from ci_deploy import cli, shutdown
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,3 +87,23 @@ def test_a_run_that_skips_interpreter_teardown_still_writes_all_its_output(tmp_p
     outputs = parse_github_output(output.read_text())
     assert outputs["deployed"] == "false" and outputs["environment"] == "preview"
     assert "Plan" in (tmp_path / "summary").read_text()
+
+
+def test_the_entrypoint_turns_pydantic_plugins_off_unless_the_environment_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Looking for plugins reads every installed distribution's entry points on the way to the
+    first write; an explicit ``PYDANTIC_DISABLE_PLUGINS`` is the user's and is kept."""
+    monkeypatch.setattr(cli, "main", lambda: 0)
+    monkeypatch.setattr(shutdown, "exit_without_teardown", lambda code: sys.exit(code))
+    seen = []
+    for chosen in (None, "logfire"):
+        if chosen is None:
+            monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+        else:
+            monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", chosen)
+        with pytest.raises(SystemExit):
+            cli.entrypoint()
+        seen.append(os.environ["PYDANTIC_DISABLE_PLUGINS"])
+
+    assert seen == ["__all__", "logfire"]

@@ -13,7 +13,8 @@ from pytest_httpx import HTTPXMock
 from scripted_server import ok, scripted_servers
 
 from ci_deploy import __version__
-from ci_deploy.http import is_loopback_name, new_client
+from ci_deploy.http import new_client
+from ci_deploy.transports import is_loopback_name
 
 API = "https://api.example"
 

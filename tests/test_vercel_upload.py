@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
 
@@ -147,6 +148,29 @@ def test_uploads_go_out_on_in_flight_lanes_of_their_own_each_closed_at_the_end(
     assert sorted(r.headers["x-vercel-digest"] for r in httpx_mock.get_requests()) == sorted(
         e.sha for e in entries
     )
+
+
+def test_in_flight_uploads_are_on_the_wire_together(
+    api: VercelApi, tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    """Every answer waits until four uploads are in flight at once: sent one after another,
+    the first would wait in vain and the deploy would fail."""
+    entries = [entry(tmp_path, f"f{i}.txt", f"content {i}".encode()) for i in range(8)]
+    in_flight: list[httpx.Request] = []
+    four_together = asyncio.Event()
+
+    async def answer_once_four_are_in_flight(request: httpx.Request) -> httpx.Response:
+        in_flight.append(request)
+        if len(in_flight) >= 4:
+            four_together.set()
+        await asyncio.wait_for(four_together.wait(), timeout=5)
+        return httpx.Response(200, json={})
+
+    httpx_mock.add_callback(answer_once_four_are_in_flight, url=FILES_URL, is_reusable=True)
+
+    upload_missing(api, {e.sha: e for e in entries}, [e.sha for e in entries], in_flight=4)
+
+    assert len(in_flight) == 8
 
 
 def test_a_small_file_is_sent_as_one_block_and_a_large_one_streamed_with_its_length(

@@ -15,20 +15,16 @@ may have created before sending again, with a :class:`Budget` of its own.
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
 import random
-import ssl
 import time
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from ci_deploy import __version__, head_start
+from ci_deploy import __version__, head_start, transports
 from ci_deploy.ratelimit import is_rate_limited, retry_after_seconds
 
 log = logging.getLogger("ci_deploy.http")
@@ -227,47 +223,6 @@ def _path(url: str) -> str:
     return url.split("?", 1)[0]
 
 
-class LoopbackTransport(httpx.HTTPTransport):
-    """Connects ``*.localhost`` hosts to 127.0.0.1 while keeping the ``Host`` header, as curl and
-    browsers do (RFC 6761); the resolvers of Python and Node here do not."""
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return super().handle_request(to_loopback(request))
-
-
-def to_loopback(request: httpx.Request) -> httpx.Request:
-    """``request`` sent to 127.0.0.1 when its host is a ``.localhost`` name."""
-    if is_loopback_name(request.url.host):
-        # TLS must still check the certificate against the name, not the address.
-        request.extensions = {**request.extensions, "sni_hostname": request.url.host}
-        request.url = request.url.copy_with(host="127.0.0.1")
-    return request
-
-
-def is_loopback_name(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    return host == "localhost" or host.endswith(".localhost")
-
-
-def proxy_bypasses_localhost() -> bool:
-    """True unless an environment proxy would carry ``*.localhost`` traffic (NO_PROXY decides)."""
-    proxies = urllib.request.getproxies()
-    if not ({"http", "https", "all"} & proxies.keys()):
-        return True
-    return bool(urllib.request.proxy_bypass("ci-deploy.localhost"))
-
-
-def tls_context() -> ssl.SSLContext:
-    """One TLS context per CA setting: building one (loading the CA bundle, or ``SSL_CERT_FILE``/
-    ``SSL_CERT_DIR`` as httpx's ``trust_env`` does) costs far more than a request to loopback."""
-    return _tls_context_for(os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
-
-
-@functools.cache
-def _tls_context_for(cert_file: str, cert_dir: str) -> ssl.SSLContext:
-    return httpx.create_ssl_context(trust_env=True)
-
-
 def new_client(
     base_url: str = "",
     *,
@@ -278,19 +233,30 @@ def new_client(
 ) -> httpx.Client:
     """A client with explicit timeouts, our User-Agent, environment proxies and CA settings
     (``trust_env``), and the ``.localhost`` loopback mapping unless a proxy is meant to take it."""
+    options = client_options(base_url, headers or {}, timeout, max_connections, transports.LoopbackTransport)
+    return httpx.Client(follow_redirects=follow_redirects, **options)
+
+
+def client_options(
+    base_url: str,
+    headers: Mapping[str, str],
+    timeout: httpx.Timeout | float,
+    max_connections: int,
+    loopback: Callable[..., httpx.BaseTransport | httpx.AsyncBaseTransport],
+) -> dict[str, Any]:
+    """What every client of ours is made with, sync (:func:`new_client`) or async (the upload
+    lanes under a proxy): ``loopback`` is the transport class mounted for ``*.localhost``."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    mounts: dict[str, httpx.BaseTransport | None] = {}
-    if proxy_bypasses_localhost():
-        loopback = LoopbackTransport(limits=limits, verify=tls_context())
-        mounts = {"all://localhost": loopback, "all://*.localhost": loopback}
-    all_headers = {"User-Agent": USER_AGENT, **(headers or {})}
-    return httpx.Client(
-        base_url=base_url,
-        headers=all_headers,
-        timeout=timeout,
-        follow_redirects=follow_redirects,
-        limits=limits,
-        mounts=mounts,
-        verify=tls_context(),
-        trust_env=True,
-    )
+    mounts = {}
+    if transports.proxy_bypasses_localhost():
+        transport = loopback(limits=limits, verify=transports.tls_context())
+        mounts = {"all://localhost": transport, "all://*.localhost": transport}
+    return {
+        "base_url": base_url,
+        "headers": {"User-Agent": USER_AGENT, **headers},
+        "timeout": timeout,
+        "limits": limits,
+        "mounts": mounts,
+        "verify": transports.tls_context(),
+        "trust_env": True,
+    }

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from ci_deploy import http
+from ci_deploy import http, transports
 
 
 class Lane:
@@ -33,9 +33,9 @@ class Lane:
         self._headers = {"User-Agent": http.USER_AGENT, **headers}
         self._timeout = timeout.as_dict()
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        loopback = http.is_loopback_name(httpx.URL(self._base_url).host)
-        transport = AsyncLoopbackTransport if loopback else httpx.AsyncHTTPTransport
-        self._transport = transport(verify=http.tls_context(), limits=limits)
+        loopback = transports.is_loopback_name(httpx.URL(self._base_url).host)
+        transport = transports.AsyncLoopbackTransport if loopback else httpx.AsyncHTTPTransport
+        self._transport = transport(verify=transports.tls_context(), limits=limits)
         self.is_closed = False
 
     async def request(
@@ -67,13 +67,6 @@ class Lane:
     async def aclose(self) -> None:
         await self._transport.aclose()
         self.is_closed = True
-
-
-class AsyncLoopbackTransport(httpx.AsyncHTTPTransport):
-    """:class:`ci_deploy.http.LoopbackTransport` for coroutines (the upload fan-out's lanes)."""
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await super().handle_async_request(http.to_loopback(request))
 
 
 async def send_async(
@@ -114,22 +107,10 @@ def _described(error: httpx.TransportError, request: httpx.Request) -> httpx.Tra
 
 
 def new_lane(base_url: str, headers: Mapping[str, str]) -> Lane | httpx.AsyncClient:
-    """A lane to ``base_url``; under an environment proxy, a one-connection client that applies
-    it (and, as :func:`ci_deploy.http.new_client` does, the ``.localhost`` mapping when
-    ``NO_PROXY`` exempts loopback)."""
+    """A lane to ``base_url``; under an environment proxy, a one-connection client made as
+    :func:`ci_deploy.http.new_client` makes its own, so httpx applies the proxy rules."""
     if not urllib.request.getproxies():
         return Lane(base_url, headers, http.DEFAULT_TIMEOUT)
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-    if http.proxy_bypasses_localhost():
-        loopback = AsyncLoopbackTransport(limits=limits, verify=http.tls_context())
-        mounts = {"all://localhost": loopback, "all://*.localhost": loopback}
     return httpx.AsyncClient(
-        base_url=base_url,
-        headers={"User-Agent": http.USER_AGENT, **headers},
-        timeout=http.DEFAULT_TIMEOUT,
-        limits=limits,
-        mounts=mounts,
-        verify=http.tls_context(),
-        trust_env=True,
+        **http.client_options(base_url, headers, http.DEFAULT_TIMEOUT, 1, transports.AsyncLoopbackTransport)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ci_deploy.http import is_loopback_name
+from ci_deploy.transports import is_loopback_name
 
 
 def split_host(host: str) -> tuple[str, str]:

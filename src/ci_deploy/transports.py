@@ -1,0 +1,61 @@
+"""How our clients reach a host: one TLS context per CA setting, and ``*.localhost`` names on
+127.0.0.1 (RFC 6761; the resolvers of Python and Node here do not map them) unless an
+environment proxy is meant to carry them. :func:`ci_deploy.http.client_options` mounts these
+for every client, sync or async; a :class:`ci_deploy.lanes.Lane` uses them directly."""
+
+from __future__ import annotations
+
+import functools
+import os
+import ssl
+import urllib.request
+
+import httpx
+
+
+class LoopbackTransport(httpx.HTTPTransport):
+    """Connects ``*.localhost`` hosts to 127.0.0.1 while keeping the ``Host`` header, as curl and
+    browsers do (RFC 6761); the resolvers of Python and Node here do not."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return super().handle_request(to_loopback(request))
+
+
+def to_loopback(request: httpx.Request) -> httpx.Request:
+    """``request`` sent to 127.0.0.1 when its host is a ``.localhost`` name."""
+    if is_loopback_name(request.url.host):
+        # TLS must still check the certificate against the name, not the address.
+        request.extensions = {**request.extensions, "sni_hostname": request.url.host}
+        request.url = request.url.copy_with(host="127.0.0.1")
+    return request
+
+
+def is_loopback_name(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(".localhost")
+
+
+class AsyncLoopbackTransport(httpx.AsyncHTTPTransport):
+    """:class:`LoopbackTransport` for coroutines (the upload fan-out's lanes)."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await super().handle_async_request(to_loopback(request))
+
+
+def proxy_bypasses_localhost() -> bool:
+    """True unless an environment proxy would carry ``*.localhost`` traffic (NO_PROXY decides)."""
+    proxies = urllib.request.getproxies()
+    if not ({"http", "https", "all"} & proxies.keys()):
+        return True
+    return bool(urllib.request.proxy_bypass("ci-deploy.localhost"))
+
+
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per CA setting: building one (loading the CA bundle, or ``SSL_CERT_FILE``/
+    ``SSL_CERT_DIR`` as httpx's ``trust_env`` does) costs far more than a request to loopback."""
+    return _tls_context_for(os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+
+
+@functools.cache
+def _tls_context_for(cert_file: str, cert_dir: str) -> ssl.SSLContext:
+    return httpx.create_ssl_context(trust_env=True)

@@ -105,6 +105,49 @@ def test_a_dry_run_after_a_sign_in_says_which_token_it_would_make_and_makes_none
     assert nothing_written(sandbox) and made_tokens(sandbox) == []
 
 
+def test_connecting_again_replaces_the_token_for_ci_and_revokes_the_earlier_one_of_its_name(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], sign_in_clock: FakeTime
+) -> None:
+    sandbox.set("vercel.oauth_creates_tokens", True)
+    assert main(CONNECT_VERCEL, environ=signed_out_env(sandbox, tmp_path)) == 0
+    [first] = made_tokens(sandbox)
+    production = [*CONNECT_VERCEL, "--environment", "production"]
+    assert main(production, environ=signed_out_env(sandbox, tmp_path)) == 0  # another secret's
+    capsys.readouterr()
+
+    assert main(CONNECT_VERCEL, environ=signed_out_env(sandbox, tmp_path)) == 0
+
+    out = capsys.readouterr().out
+    names = {token["id"]: token["name"] for token in made_tokens(sandbox)}
+    assert first["id"] not in names
+    assert sorted(names.values()) == [NAME, f"{NAME} (production)"]
+    account = vercel_api(sandbox).tokens.account(stored_token(sandbox))
+    assert account is not None and names[account.meta["id"]] == NAME
+    assert vercel_api(sandbox).tokens.account(stored_token(sandbox, "production")) is not None
+    assert f"revoked the earlier Vercel tokens named '{NAME}' (ids {first['id']}): replaced by it" in out
+
+
+def test_earlier_tokens_that_cannot_be_revoked_are_a_warning_and_the_new_one_is_stored(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    sign_in_clock: FakeTime,
+    fake_retry_time: FakeTime,
+) -> None:
+    sandbox.set("vercel.oauth_creates_tokens", True)
+    assert main(CONNECT_VERCEL, environ=signed_out_env(sandbox, tmp_path)) == 0
+    capsys.readouterr()
+    sandbox.inject("status=500@vercel.tokens.list,count=100")
+
+    assert main(CONNECT_VERCEL, environ=signed_out_env(sandbox, tmp_path)) == 0
+
+    err = capsys.readouterr().err
+    assert f"warning: the earlier Vercel tokens named '{NAME}' could not be looked up or revoked" in err
+    assert "delete the others at https://vercel.com/account/settings/tokens" in err
+    assert len(made_tokens(sandbox)) == 2
+    assert vercel_api(sandbox).tokens.account(stored_token(sandbox)) is not None
+
+
 def test_token_expiry_sets_when_the_made_token_expires_and_an_environment_is_in_its_name(
     sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], sign_in_clock: FakeTime
 ) -> None:

@@ -11,7 +11,7 @@ from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
 from ci_deploy import redaction
-from ci_deploy.connect.model import Choice
+from ci_deploy.connect.model import Choice, MintedToken
 from ci_deploy.errors import AuthError, PlatformError
 from ci_deploy.platforms.vercel.ci_token import VercelTokenMinter
 
@@ -132,3 +132,22 @@ def test_revoke_deletes_the_token_in_its_scope(httpx_mock: HTTPXMock, minter: Ve
         method="DELETE", url=f"{API}/v3/user/tokens/tok_1?teamId=team_abc", json={"tokenId": "tok_1"}
     )
     minter.revoke(minter.create(NAME, TEAM, None), TEAM)
+
+
+def test_revoke_earlier_deletes_the_other_tokens_of_the_name_each_in_its_own_scope(
+    httpx_mock: HTTPXMock, minter: VercelTokenMinter
+) -> None:
+    listed = [
+        {"id": "tok_new", "name": NAME, "scopes": [{"type": "team", "teamId": "team_abc"}]},
+        {"id": "tok_old_team", "name": NAME, "scopes": [{"type": "team", "teamId": "team_old"}]},
+        {"id": "tok_old_personal", "name": NAME, "scopes": [{"type": "user"}]},
+        {"id": "tok_laptop", "name": "laptop", "scopes": [{"type": "user"}]},
+        {"id": "tok_env", "name": f"{NAME} (production)", "scopes": [{"type": "user"}]},
+    ]
+    httpx_mock.add_response(method="GET", url=LIST, json={"tokens": listed, "pagination": {}})
+    httpx_mock.add_response(method="DELETE", url=f"{API}/v3/user/tokens/tok_old_team?teamId=team_old", json={})
+    httpx_mock.add_response(method="DELETE", url=f"{API}/v3/user/tokens/tok_old_personal", json={})
+    kept = MintedToken("vcp_new", "tok_new", NAME, None, "Vercel token", "delete it", "https://tokens")
+
+    assert minter.revoke_earlier(kept) == ["tok_old_team", "tok_old_personal"]
+    assert len(httpx_mock.get_requests(method="DELETE")) == 2

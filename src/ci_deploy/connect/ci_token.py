@@ -8,8 +8,11 @@ refreshed, so stored it would break the workflows' deploys a little later. After
 the platform's token list by what it deploys, of the chosen account's scope, expiring after
 ``--token-expiry DAYS`` or never. It is made only after every check passed, just before the
 secret is written, so a platform refusing to make one leaves nothing written; when the secret
-cannot be written it is revoked again (its value is lost). ``--dry-run`` makes none. ``connect``
-says which token it made (name, id, expiry) and how to revoke it; its value is never shown.
+cannot be written it is revoked again (its value is lost). Once it is written, the earlier
+tokens of its name are revoked: earlier connects made them for this same secret, and their values
+were stored nowhere else, so running ``connect`` again replaces the token instead of adding one.
+``--dry-run`` makes none. ``connect`` says which token it made (name, id, expiry) and how to
+revoke it, and which earlier ones it revoked; no value is ever shown.
 """
 
 from __future__ import annotations
@@ -61,8 +64,9 @@ class LastingToken:
         """What a dry run says instead of making it."""
         lasting = f"expiring after {self.days} days" if self.days else "never expiring"
         return (
-            f"would create a token named '{self.name}' for {self.account.label()} ({lasting}) and "
-            f"store it as the secret {self.secret}, not the sign-in's own token, which expires"
+            f"would create a token named '{self.name}' for {self.account.label()} ({lasting}), "
+            f"store it as the secret {self.secret} (not the sign-in's own token, which expires) and "
+            "revoke the earlier tokens of that name"
         )
 
     def create(self) -> MintedToken:
@@ -79,6 +83,26 @@ class LastingToken:
         )
         print(f"to revoke it: {token.revoke}")
         return token
+
+    def retire_earlier(self, token: MintedToken) -> None:
+        """Revoke the earlier tokens of ``token``'s name, now that the secret holds ``token``;
+        says what it did, never raises: the connect itself is done."""
+        minter = self.open(self.session_token, self.api_url)
+        try:
+            revoked = minter.revoke_earlier(token)
+        except CiDeployError as error:
+            print(
+                f"warning: the earlier {token.kind}s named '{token.name}' could not be looked up or "
+                f"revoked ({error}): the secret {self.secret} holds the new one (id {token.id}); "
+                f"delete the others at {token.tokens_page}",
+                file=sys.stderr,
+            )
+            return
+        finally:
+            minter.close()
+        if revoked:
+            ids = ", ".join(revoked)
+            print(f"revoked the earlier {token.kind}s named '{token.name}' (ids {ids}): replaced by it")
 
     def revoke(self, token: MintedToken) -> None:
         """Revoke a token that could not be stored; says so either way, never raises."""

@@ -191,7 +191,8 @@ def write(
 
 
 def _write_lasting(writer: SecretsWriter, lasting: LastingToken, where: str) -> None:
-    """Make the token for CI and write it as its secret; revoke it when it cannot be written."""
+    """Make the token for CI and write it as its secret; revoke it when it cannot be written,
+    and the earlier ones of its name when it is."""
     token = lasting.create()
     try:
         writer.put_secret(lasting.secret, token.value)
@@ -199,3 +200,4 @@ def _write_lasting(writer: SecretsWriter, lasting: LastingToken, where: str) -> 
         lasting.revoke(token)
         raise
     print(f"secret {lasting.secret}: written to {where}")
+    lasting.retire_earlier(token)

@@ -65,6 +65,8 @@ class MintedToken:
     kind: str
     #: how to revoke it, as an instruction ("delete it at <page>, or run `<command>`")
     revoke: str
+    #: where a person sees and deletes the account's tokens of this kind
+    tokens_page: str
 
 
 class TokenMinter(Protocol):
@@ -76,6 +78,11 @@ class TokenMinter(Protocol):
         ...
 
     def revoke(self, token: MintedToken, account: Choice) -> None: ...
+
+    def revoke_earlier(self, kept: MintedToken) -> list[str]:
+        """Revoke the other tokens named as ``kept`` (earlier connects' for the same secret,
+        which now holds ``kept``); returns their ids."""
+        ...
 
     def close(self) -> None: ...
 

@@ -12,6 +12,9 @@ refused with 403 "Only user authentication tokens can be used to create new toke
 58's ``tokens add`` explains that answer the same way). A 401/403 ends ``connect`` with one line
 naming the way round it: a token from the token page, given with ``--token-stdin``.
 
+Once the secret holds the new token, the earlier tokens of its name (made by earlier connects
+for that same secret, their values stored nowhere else) are revoked (:meth:`revoke_earlier`).
+
 The create is not resent blindly: ``http.send`` retries only a 429; after a lost answer or a 5xx
 the tokens of that name made since are looked up and revoked (their value went with the answer),
 then it is sent again within the retry budget.
@@ -28,6 +31,7 @@ from ci_deploy.connect.model import Choice, MintedToken
 from ci_deploy.errors import AuthError, PlatformError
 from ci_deploy.http import CREATE_RETRY, AmbiguousOutcome
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, interpret
+from ci_deploy.urls import path_segment
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,15 @@ LOOKUP_SKEW_MS = 60_000
 def _scope(account: Choice) -> dict[str, str]:
     """A team's id puts the call (and the token) in its scope; the personal account has none."""
     return {"teamId": account.id} if account.id.startswith("team_") else {}
+
+
+def _own_scope(token: dict[str, Any]) -> dict[str, str]:
+    """The team a listed token belongs to, as the scope of a call about it (none: personal)."""
+    scopes = token.get("scopes")
+    for scope in scopes if isinstance(scopes, list) else []:
+        if isinstance(scope, dict) and scope.get("type") == "team" and isinstance(scope.get("teamId"), str):
+            return {"teamId": scope["teamId"]}
+    return {}
 
 
 class VercelTokenMinter:
@@ -97,26 +110,39 @@ class VercelTokenMinter:
             expires_at_ms=int(expires) if isinstance(expires, int | float) else None,
             kind="Vercel token",
             revoke=f"delete it at {TOKEN_FORM}, or run `vercel tokens rm {token_id}`",
+            tokens_page=TOKEN_FORM,
         )
 
     def _revoke_made_since(self, name: str, since_ms: float, account: Choice) -> None:
         """Revoke the tokens named ``name`` made since ``since_ms``: a create whose answer was
         lost may have made one, and without its value it is only a loose credential."""
-        listed = self.api.call("GET", "/v5/user/tokens", scoped=False)
-        tokens = listed.get("tokens", []) if isinstance(listed, dict) else []
-        for token in tokens:
-            if not isinstance(token, dict) or token.get("name") != name:
-                continue
+        for token in self._named(name):
             created = token.get("createdAt")
             if isinstance(created, int | float) and created >= since_ms - LOOKUP_SKEW_MS:
                 log.info("revoking token %s: made by a create whose answer was lost", token.get("id"))
-                self._delete(str(token["id"]), account)
+                self._delete(str(token["id"]), _scope(account))
 
-    def _delete(self, token_id: str, account: Choice) -> None:
-        self.api.call("DELETE", f"/v3/user/tokens/{token_id}", params=_scope(account), scoped=False)
+    def revoke_earlier(self, kept: MintedToken) -> list[str]:
+        """Revoke the other tokens named as ``kept``: earlier connects made them for the secret
+        that now holds ``kept``, so their values are in no secret any more. Each in its own scope."""
+        revoked = []
+        for token in self._named(kept.name):
+            if str(token["id"]) != kept.id:
+                self._delete(str(token["id"]), _own_scope(token))
+                revoked.append(str(token["id"]))
+        return revoked
+
+    def _named(self, name: str) -> list[dict[str, Any]]:
+        """The user's tokens called ``name`` (the list answers every scope's)."""
+        listed = self.api.call("GET", "/v5/user/tokens", scoped=False)
+        tokens = listed.get("tokens", []) if isinstance(listed, dict) else []
+        return [t for t in tokens if isinstance(t, dict) and t.get("name") == name and t.get("id")]
+
+    def _delete(self, token_id: str, scope: dict[str, str]) -> None:
+        self.api.call("DELETE", f"/v3/user/tokens/{path_segment(token_id)}", params=scope, scoped=False)
 
     def revoke(self, token: MintedToken, account: Choice) -> None:
-        self._delete(token.id, account)
+        self._delete(token.id, _scope(account))
 
     def close(self) -> None:
         self.api.close()

@@ -103,7 +103,7 @@ def test_after_a_lost_answer_the_token_it_made_is_revoked_and_the_create_sent_ag
     ]
     httpx_mock.add_response(method="GET", url=LIST, json={"tokens": listed, "pagination": {}})
     httpx_mock.add_response(
-        method="DELETE", url=f"{API}/v3/user/tokens/tok_lost?teamId=team_abc", json={"tokenId": "tok_lost"}
+        method="DELETE", url=f"{API}/v3/user/tokens/tok_lost", json={"tokenId": "tok_lost"}
     )
     httpx_mock.add_response(method="POST", url=f"{CREATE}?teamId=team_abc", json=answer("tok_new", "vcp_new"))
 
@@ -126,15 +126,15 @@ def test_a_create_that_keeps_failing_ends_with_one_line_after_the_budget(
     assert len(httpx_mock.get_requests(method="POST")) > 1
 
 
-def test_revoke_deletes_the_token_in_its_scope(httpx_mock: HTTPXMock, minter: VercelTokenMinter) -> None:
+def test_revoke_deletes_the_token_with_no_team_as_deleteAuthToken_takes_none(
+    httpx_mock: HTTPXMock, minter: VercelTokenMinter
+) -> None:
     httpx_mock.add_response(method="POST", json=answer())
-    httpx_mock.add_response(
-        method="DELETE", url=f"{API}/v3/user/tokens/tok_1?teamId=team_abc", json={"tokenId": "tok_1"}
-    )
-    minter.revoke(minter.create(NAME, TEAM, None), TEAM)
+    httpx_mock.add_response(method="DELETE", url=f"{API}/v3/user/tokens/tok_1", json={"tokenId": "tok_1"})
+    minter.revoke(minter.create(NAME, TEAM, None))
 
 
-def test_revoke_earlier_deletes_the_other_tokens_of_the_name_each_in_its_own_scope(
+def test_revoke_earlier_deletes_the_other_tokens_of_the_name_whatever_their_team(
     httpx_mock: HTTPXMock, minter: VercelTokenMinter
 ) -> None:
     listed = [
@@ -145,7 +145,7 @@ def test_revoke_earlier_deletes_the_other_tokens_of_the_name_each_in_its_own_sco
         {"id": "tok_env", "name": f"{NAME} (production)", "scopes": [{"type": "user"}]},
     ]
     httpx_mock.add_response(method="GET", url=LIST, json={"tokens": listed, "pagination": {}})
-    httpx_mock.add_response(method="DELETE", url=f"{API}/v3/user/tokens/tok_old_team?teamId=team_old", json={})
+    httpx_mock.add_response(method="DELETE", url=f"{API}/v3/user/tokens/tok_old_team", json={})
     httpx_mock.add_response(method="DELETE", url=f"{API}/v3/user/tokens/tok_old_personal", json={})
     kept = MintedToken("vcp_new", "tok_new", NAME, None, "Vercel token", "delete it", "https://tokens")
 

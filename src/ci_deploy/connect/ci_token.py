@@ -108,7 +108,7 @@ class LastingToken:
         """Revoke a token that could not be stored; says so either way, never raises."""
         minter = self.open(self.session_token, self.api_url)
         try:
-            minter.revoke(token, self.account)
+            minter.revoke(token)
         except CiDeployError as error:
             print(
                 f"warning: the {token.kind} '{token.name}' (id {token.id}) was not stored and could "

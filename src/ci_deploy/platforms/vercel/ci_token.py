@@ -45,15 +45,6 @@ def _scope(account: Choice) -> dict[str, str]:
     return {"teamId": account.id} if account.id.startswith("team_") else {}
 
 
-def _own_scope(token: dict[str, Any]) -> dict[str, str]:
-    """The team a listed token belongs to, as the scope of a call about it (none: personal)."""
-    scopes = token.get("scopes")
-    for scope in scopes if isinstance(scopes, list) else []:
-        if isinstance(scope, dict) and scope.get("type") == "team" and isinstance(scope.get("teamId"), str):
-            return {"teamId": scope["teamId"]}
-    return {}
-
-
 class VercelTokenMinter:
     """The :class:`~ci_deploy.connect.model.TokenMinter` of Vercel, with the sign-in's token."""
 
@@ -78,7 +69,7 @@ class VercelTokenMinter:
                 if response.status_code < 500:
                     return self._made(response.status_code, response.content, account)
                 reason = f"HTTP {response.status_code}"
-            self._revoke_made_since(name, since_ms, account)
+            self._revoke_made_since(name, since_ms)
             if not budget.wait(f"create the token for CI: {reason}"):
                 raise PlatformError(
                     f"Vercel did not make the token for CI ({reason}): nothing was stored; "
@@ -113,22 +104,23 @@ class VercelTokenMinter:
             tokens_page=TOKEN_FORM,
         )
 
-    def _revoke_made_since(self, name: str, since_ms: float, account: Choice) -> None:
+    def _revoke_made_since(self, name: str, since_ms: float) -> None:
         """Revoke the tokens named ``name`` made since ``since_ms``: a create whose answer was
         lost may have made one, and without its value it is only a loose credential."""
         for token in self._named(name):
             created = token.get("createdAt")
             if isinstance(created, int | float) and created >= since_ms - LOOKUP_SKEW_MS:
                 log.info("revoking token %s: made by a create whose answer was lost", token.get("id"))
-                self._delete(str(token["id"]), _scope(account))
+                self._delete(str(token["id"]))
 
     def revoke_earlier(self, kept: MintedToken) -> list[str]:
         """Revoke the other tokens named as ``kept``: earlier connects made them for the secret
-        that now holds ``kept``, so their values are in no secret any more. Each in its own scope."""
+        that now holds ``kept``, so their values are in no secret any more, whichever team each
+        was made for."""
         revoked = []
         for token in self._named(kept.name):
             if str(token["id"]) != kept.id:
-                self._delete(str(token["id"]), _own_scope(token))
+                self._delete(str(token["id"]))
                 revoked.append(str(token["id"]))
         return revoked
 
@@ -138,11 +130,12 @@ class VercelTokenMinter:
         tokens = listed.get("tokens", []) if isinstance(listed, dict) else []
         return [t for t in tokens if isinstance(t, dict) and t.get("name") == name and t.get("id")]
 
-    def _delete(self, token_id: str, scope: dict[str, str]) -> None:
-        self.api.call("DELETE", f"/v3/user/tokens/{path_segment(token_id)}", params=scope, scoped=False)
+    def _delete(self, token_id: str) -> None:
+        """A token is the user's, whatever its scope: ``deleteAuthToken`` takes no team."""
+        self.api.call("DELETE", f"/v3/user/tokens/{path_segment(token_id)}", scoped=False)
 
-    def revoke(self, token: MintedToken, account: Choice) -> None:
-        self._delete(token.id, _scope(account))
+    def revoke(self, token: MintedToken) -> None:
+        self._delete(token.id)
 
     def close(self) -> None:
         self.api.close()

@@ -192,6 +192,14 @@ def test_status_poll_survives_a_failing_get(httpx_mock: HTTPXMock) -> None:
     assert api_for(Clock()).wait(deployment("queued", "idle"), timeout=600)["id"] == "dep-1"
 
 
+def test_a_status_check_refused_for_good_ends_the_wait_naming_the_call(httpx_mock: HTTPXMock) -> None:
+    body = {"success": False, "errors": [{"code": 8000015, "message": "Invalid deployment id"}]}
+    httpx_mock.add_response(url=f"{DEPLOYMENTS}/dep-1", status_code=400, json=body)
+    named = r"^could not check the status of deployment dep-1: Invalid deployment id"
+    with pytest.raises(PlatformError, match=named):
+        api_for(Clock()).wait(deployment("queued", "idle"), timeout=600)
+
+
 def test_status_checks_failing_until_the_timeout_are_reported_with_their_reason(
     httpx_mock: HTTPXMock,
 ) -> None:

@@ -275,7 +275,22 @@ def test_a_bucket_failing_for_good_fails_the_upload(tmp_path: Path, httpx_mock: 
         status_code=400,
         json={"success": False, "errors": [{"code": 8000096, "message": "bad bucket"}]},
     )
-    with pytest.raises(PlatformError, match="bad bucket"):
+    with pytest.raises(PlatformError) as caught:
+        uploader().upload_missing_files([a])
+    assert str(caught.value).startswith("could not upload /index.html to the asset store: bad bucket")
+    assert caught.value.status == 400
+
+
+def test_a_refused_check_missing_says_which_call_failed(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
+    a = asset(tmp_path, "index.html", b"hello")
+    httpx_mock.add_response(url=TOKEN_URL, json=ok({"jwt": make_jwt({})}))
+    httpx_mock.add_response(
+        url=f"{BASE}/pages/assets/check-missing",
+        status_code=400,
+        json={"success": False, "errors": [{"code": 8000099, "message": "hashes malformed"}]},
+    )
+    named = r"^could not ask the asset store which files it lacks \(check-missing\): hashes malformed"
+    with pytest.raises(PlatformError, match=named):
         uploader().upload_missing_files([a])
 
 

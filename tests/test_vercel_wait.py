@@ -6,7 +6,7 @@ import pytest
 from fake_time import FakeTime
 from pytest_httpx import HTTPXMock
 
-from ci_deploy.errors import DeployFailed, DeployTimeout
+from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
 from ci_deploy.platforms.vercel.api import VercelApi
 from ci_deploy.platforms.vercel.wait import assess, event_lines, wait_until_ready
 
@@ -116,3 +116,25 @@ def test_a_build_that_never_finishes_times_out_naming_its_state(
     with pytest.raises(DeployTimeout, match="last state BUILDING"):
         wait_until_ready(api, "dpl_1", deadline=20, timeout=20)
     assert time_.now == 20
+
+
+def test_a_status_read_that_asking_again_cannot_change_ends_the_wait_at_once_naming_it(
+    httpx_mock: HTTPXMock, api: VercelApi, time_: FakeTime
+) -> None:
+    refusal = {"error": {"code": "bad_request", "message": "Invalid id"}}
+    httpx_mock.add_response(method="GET", url=STATUS, status_code=400, json=refusal)
+    with pytest.raises(PlatformError) as caught:
+        wait_until_ready(api, "dpl_1", deadline=600, timeout=600)
+    assert str(caught.value) == (
+        "could not check the status of Vercel deployment dpl_1: HTTP 400 bad_request: Invalid id"
+    )
+    assert time_.now == 0
+
+
+def test_a_deployment_not_found_yet_is_read_again(httpx_mock: HTTPXMock, api: VercelApi) -> None:
+    not_found = {"error": {"code": "not_found", "message": "Not found"}}
+    httpx_mock.add_response(method="GET", url=STATUS, status_code=404, json=not_found)
+    httpx_mock.add_response(
+        method="GET", url=STATUS, json={"id": "dpl_1", "readyState": "READY", "aliasAssigned": 1}
+    )
+    assert wait_until_ready(api, "dpl_1", deadline=60, timeout=60)["id"] == "dpl_1"

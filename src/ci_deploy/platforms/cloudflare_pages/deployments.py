@@ -151,7 +151,7 @@ class DeploymentsApi:
                 result, failed = self.get(deployment_id, deadline=transport_deadline), ""
             except CloudflareApiError as exc:
                 if exc.status is not None and exc.status < 500 and exc.status != 429:
-                    raise
+                    raise exc.during(f"check the status of deployment {deployment_id}") from exc
                 failed = exc.message
                 log.info("Status check failed (%s); trying again", failed)
             except httpx.TransportError as exc:

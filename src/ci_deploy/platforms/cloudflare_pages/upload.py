@@ -217,7 +217,10 @@ class AssetUploader:
         """Which of ``hashes`` (distinct) the store does not have yet."""
         if not hashes:
             return set()
-        result = self._with_jwt("POST", "pages/assets/check-missing", json={"hashes": hashes})
+        try:
+            result = self._with_jwt("POST", "pages/assets/check-missing", json={"hashes": hashes})
+        except CloudflareApiError as exc:
+            raise exc.during("ask the asset store which files it lacks (check-missing)") from exc
         return {h for h in result or [] if isinstance(h, str)}
 
     def upload_missing_files(self, assets: list[Asset]) -> UploadResult:
@@ -255,7 +258,11 @@ class AssetUploader:
     def _send_bucket(self, bucket: list[Asset]) -> None:
         length, generate = bucket_body(bucket)
         headers = {"Content-Type": "application/json", "Content-Length": str(length)}
-        self._with_jwt("POST", "pages/assets/upload", content=generate, headers=headers)
+        try:
+            self._with_jwt("POST", "pages/assets/upload", content=generate, headers=headers)
+        except CloudflareApiError as exc:
+            more = f" and {len(bucket) - 1} more files" if len(bucket) > 1 else ""
+            raise exc.during(f"upload {bucket[0].path}{more} to the asset store") from exc
 
     @contextlib.contextmanager
     def upserting(self, hashes: list[str]) -> Iterator[None]:

@@ -5,7 +5,8 @@ deadline). Done when ``readyState`` is READY and ``aliasAssigned`` is set (as th
 or READY and STAGED / not expected to be aliased (auto-promotion paused by a rollback). ERROR,
 CANCELED, BLOCKED, an ``aliasError`` or a failed ``deployment-alias`` check end the wait with
 :class:`DeployFailed` carrying Vercel's ``errorMessage`` and the tail of the build log. A poll
-that keeps failing is retried until the deadline, and then reported with its real reason.
+that keeps failing (5xx, 429, 404, a dropped connection) is retried until the deadline, and then
+reported with its real reason; a 4xx that asking again cannot change ends the wait at once.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ GROWTH = 1.6
 LOG_TAIL_LINES = 20
 
 Outcome = Literal["ready", "failed", "pending"]
+
+#: a status read answered so is tried again until the deadline; any other 4xx ends the wait at
+#: once, since asking again cannot change it (404: a deployment just made may not be readable yet)
+RETRIED_STATUSES = frozenset({404, 408, 409, 425, 429})
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,11 @@ def _poll(api: VercelApi, deployment_id: str, deadline: float) -> tuple[dict[str
     except VercelApiError as exc:
         if exc.status in (401, 403):
             raise AuthError(f"Vercel refused to show deployment {deployment_id}: {exc.message}") from exc
-        return None, f"HTTP {exc.status} {exc.code}: {exc.message}"
+        why = f"HTTP {exc.status} {exc.code}: {exc.message}"
+        if exc.status is not None and exc.status < 500 and exc.status not in RETRIED_STATUSES:
+            what = f"could not check the status of Vercel deployment {deployment_id}"
+            raise PlatformError(f"{what}: {why}") from exc
+        return None, why
     except httpx.TransportError as exc:
         return None, f"{type(exc).__name__}: {exc}"
     return (data, "") if isinstance(data, dict) else (None, "an empty answer")

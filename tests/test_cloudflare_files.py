@@ -39,6 +39,23 @@ def test_streamed_hash_equals_hash_of_whole_base64_for_a_multi_chunk_file(tmp_pa
     assert files.file_hash(ArtifactFile("big.bin", source, len(data))) == expected
 
 
+@pytest.mark.parametrize("size", [0, 1, files.CHUNK - 1, files.CHUNK, files.CHUNK + 1])
+def test_a_file_read_in_one_call_or_streamed_hashes_alike(tmp_path: Path, size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    source = tmp_path / "file.js"
+    source.write_bytes(data)
+    expected = blake3.blake3(base64.b64encode(data) + b"js").hexdigest()[:32]
+    assert files.file_hash(ArtifactFile("file.js", source, size)) == expected
+
+
+def test_a_file_grown_since_it_was_listed_is_hashed_as_it_is_now(tmp_path: Path) -> None:
+    source = tmp_path / "app.js"
+    source.write_bytes(b"x" * 10)
+    listed = ArtifactFile("app.js", source, 10)
+    source.write_bytes(b"x" * 11)
+    assert files.file_hash(listed) == files.hash_chunks([b"x" * 11], "js")
+
+
 def test_same_content_with_another_extension_gets_another_hash() -> None:
     assert files.hash_chunks([b"x"], "css") != files.hash_chunks([b"x"], "js")
     assert files.hash_chunks([b"x"], "TXT") != files.hash_chunks([b"x"], "txt")

@@ -128,6 +128,17 @@ def test_files_within_the_limits_pass(tmp_path: Path) -> None:
     check_limits(detect_layout(make_artifact(tmp_path, {"index.html": b"x"})), "dist/")
 
 
+CHUNK = vercel_files.CHUNK
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK, CHUNK + 1, 2 * CHUNK + 5])
+def test_a_file_read_in_one_call_or_streamed_has_the_sha1_of_its_bytes(tmp_path: Path, size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    source = tmp_path / "blob.bin"
+    source.write_bytes(data)
+    assert vercel_files.sha1_of(ArtifactFile("blob.bin", source, size)) == hashlib.sha1(data).hexdigest()
+
+
 def test_hashing_is_sha1_per_file_and_duplicates_collapse(tmp_path: Path) -> None:
     layout = detect_layout(make_artifact(tmp_path, {"a.txt": b"same", "b.txt": b"same", "c.txt": b"other"}))
     entries = hash_layout(layout)

@@ -119,6 +119,18 @@ OPERATIONS: dict[str, list[tuple[str, str]]] = {
         ("POST", "/repos/{owner}/{repo}/deployments/{deployment_id}/statuses"),
         ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"),
         ("GET", "/repos/{owner}/{repo}/actions/artifacts/{artifact_id}/{archive_format}"),
+        # connect: secrets and variables, of the repository or of one of its environments
+        ("GET", "/repos/{owner}/{repo}/actions/secrets/public-key"),
+        ("PUT", "/repos/{owner}/{repo}/actions/secrets/{secret_name}"),
+        ("GET", "/repos/{owner}/{repo}/actions/variables/{name}"),
+        ("POST", "/repos/{owner}/{repo}/actions/variables"),
+        ("PATCH", "/repos/{owner}/{repo}/actions/variables/{name}"),
+        ("PUT", "/repos/{owner}/{repo}/environments/{environment_name}"),
+        ("GET", "/repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"),
+        ("PUT", "/repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"),
+        ("GET", "/repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"),
+        ("POST", "/repos/{owner}/{repo}/environments/{environment_name}/variables"),
+        ("PATCH", "/repos/{owner}/{repo}/environments/{environment_name}/variables/{name}"),
     ],
 }
 

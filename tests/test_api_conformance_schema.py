@@ -22,11 +22,12 @@ from action_harness import (
     run_action,
     run_push,
 )
-from api_contract import Exchange, check_all, locate
-from connect_harness import CONNECT_VERCEL, signed_out_env
+from api_contract import Exchange, check_all, find_operation, locate
+from connect_harness import CONNECT_VERCEL, connect_env, signed_out_env
 from fake_time import FakeTime
 
 from ci_deploy.cli import main
+from ci_deploy_sandbox import identities
 from ci_deploy_sandbox.runtime import Sandbox
 
 pytest_plugins = ["api_recording"]
@@ -132,4 +133,32 @@ def test_connect_after_a_vercel_sign_in_speaks_the_documented_vercel_api(
     assert any(e.method == "POST" and "/v3/user/tokens" in e.url for e in rest)
     assert any(e.method == "DELETE" and "/v3/user/tokens/" in e.url for e in rest)
     report = [str(v) for v in check_all(rest, sandbox_bases(sandbox))]
+    assert not report, f"{len(report)} differences from the descriptions:\n" + "\n".join(report)
+
+
+def test_connect_writes_secrets_and_variables_as_githubs_description_says(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], api_traffic: list[Exchange]
+) -> None:
+    env = connect_env(sandbox, CLOUDFLARE_API_TOKEN=identities.CLOUDFLARE_TOKEN)
+    for environment in ([], ["--environment", "production"]):
+        for project in ("shop", "blog"):  # the second connect updates the CI_DEPLOY_PROJECT variable
+            command = ["connect", "cloudflare-pages", "--repo", REPOSITORY, "--project", project]
+            assert main([*command, *environment], environ=env) == 0, capsys.readouterr()
+
+    github = []
+    for exchange in api_traffic:
+        located = locate(exchange.url, sandbox_bases(sandbox))
+        if located and located[0] == "github":
+            operation = find_operation("github", exchange.method, located[1])
+            assert operation is not None, f"{exchange.method} {located[1]} is not in the description subset"
+            github.append((exchange, f"{operation.method} {operation.template}"))
+    assert {template.split("{owner}/{repo}")[-1] for _, template in github} >= {
+        "/actions/secrets/public-key", "/actions/secrets/{secret_name}", "/actions/variables",
+        "/actions/variables/{name}", "/environments/{environment_name}",
+        "/environments/{environment_name}/secrets/public-key",
+        "/environments/{environment_name}/secrets/{secret_name}",
+        "/environments/{environment_name}/variables", "/environments/{environment_name}/variables/{name}",
+    }  # fmt: skip
+    assert any(template.startswith("PATCH") for _, template in github)
+    report = [str(v) for v in check_all([exchange for exchange, _ in github], sandbox_bases(sandbox))]
     assert not report, f"{len(report)} differences from the descriptions:\n" + "\n".join(report)

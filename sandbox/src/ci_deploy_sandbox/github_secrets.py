@@ -15,6 +15,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
+from urllib.parse import quote
 
 from ci_deploy_sandbox import app
 from ci_deploy_sandbox.github_common import (
@@ -84,7 +85,13 @@ def put_environment(ctx: Context) -> app.Response:
     )
     environment["updated_at"] = now()
     view = {k: environment[k] for k in ("id", "name", "created_at", "updated_at")}
-    return app.Response.json({**view, "protection_rules": [], "deployment_branch_policy": None})
+    links = {
+        "node_id": f"EN_{environment['id']}",
+        "url": f"{ctx.api_base}/environments/{quote(environment['name'], safe='')}",
+        "html_url": f"{ctx.request.origin}/{ctx.repo['full_name']}/deployments/activity_log"
+        f"?environments_filter={quote(environment['name'], safe='')}",
+    }
+    return app.Response.json({**view, **links, "protection_rules": [], "deployment_branch_policy": None})
 
 
 def public_key(ctx: Context) -> app.Response:

@@ -140,6 +140,13 @@ def uploader() -> upload.AssetUploader:
     return upload.AssetUploader(CloudflareApi(TOKEN, BASE, sleep=lambda _: None), "acc", "site")
 
 
+def refused(httpx_mock: HTTPXMock, url: str, code: int, message: str) -> None:
+    """``url`` answers 400 with Cloudflare's error envelope."""
+    httpx_mock.add_response(
+        url=url, status_code=400, json={"success": False, "errors": [{"code": code, "message": message}]}
+    )
+
+
 def test_only_missing_distinct_content_is_uploaded_once_with_the_jwt(
     tmp_path: Path, httpx_mock: HTTPXMock
 ) -> None:
@@ -241,11 +248,7 @@ def test_upsert_failure_is_only_a_warning(
 ) -> None:
     a = asset(tmp_path, "index.html", b"hello")
     httpx_mock.add_response(url=TOKEN_URL, json=ok({"jwt": make_jwt({})}))
-    httpx_mock.add_response(
-        url=f"{BASE}/pages/assets/upsert-hashes",
-        status_code=400,
-        json={"success": False, "errors": [{"code": 8000000, "message": "boom"}]},
-    )
+    refused(httpx_mock, f"{BASE}/pages/assets/upsert-hashes", 8000000, "boom")
     caplog.set_level(logging.WARNING)
     with uploader().upserting([a.hash]):
         pass
@@ -270,11 +273,7 @@ def test_a_bucket_failing_for_good_fails_the_upload(tmp_path: Path, httpx_mock: 
     a = asset(tmp_path, "index.html", b"hello")
     httpx_mock.add_response(url=TOKEN_URL, json=ok({"jwt": make_jwt({})}))
     httpx_mock.add_response(url=f"{BASE}/pages/assets/check-missing", json=ok([a.hash]))
-    httpx_mock.add_response(
-        url=f"{BASE}/pages/assets/upload",
-        status_code=400,
-        json={"success": False, "errors": [{"code": 8000096, "message": "bad bucket"}]},
-    )
+    refused(httpx_mock, f"{BASE}/pages/assets/upload", 8000096, "bad bucket")
     with pytest.raises(PlatformError) as caught:
         uploader().upload_missing_files([a])
     assert str(caught.value).startswith("could not upload /index.html to the asset store: bad bucket")
@@ -284,11 +283,7 @@ def test_a_bucket_failing_for_good_fails_the_upload(tmp_path: Path, httpx_mock: 
 def test_a_refused_check_missing_says_which_call_failed(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
     a = asset(tmp_path, "index.html", b"hello")
     httpx_mock.add_response(url=TOKEN_URL, json=ok({"jwt": make_jwt({})}))
-    httpx_mock.add_response(
-        url=f"{BASE}/pages/assets/check-missing",
-        status_code=400,
-        json={"success": False, "errors": [{"code": 8000099, "message": "hashes malformed"}]},
-    )
+    refused(httpx_mock, f"{BASE}/pages/assets/check-missing", 8000099, "hashes malformed")
     named = r"^could not ask the asset store which files it lacks \(check-missing\): hashes malformed"
     with pytest.raises(PlatformError, match=named):
         uploader().upload_missing_files([a])

@@ -271,7 +271,7 @@ def render(
         f"**{ctx.throughput / MIB:.0f} MiB/s**.",
         "",
     ]
-    out += ["## Targets (issue 8)", "", _targets_list(found), ""]
+    out += ["## Targets (issues 8 and 16)", "", _targets_list(found), ""]
     for platform in ctx.official:
         for latency in latencies:
             if not any(k[0] == platform and k[1] == latency for k in summaries):

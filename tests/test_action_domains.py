@@ -74,3 +74,38 @@ def test_domains_add_on_the_command_line_waits_only_domains_timeout(
     assert code == 0
     assert time.monotonic() - started < 20
     assert f"{DOMAIN}: pending — needs CNAME {DOMAIN} -> " in out
+
+
+@pytest.mark.parametrize(
+    ("platform", "endpoint", "said"),
+    [
+        ("cloudflare-pages", "cloudflare.domains.create", "could not attach www.shop.localhost: no answer"),
+        ("cloudflare-pages", "cloudflare.dns.create", "could not create CNAME www.shop.localhost"),
+        ("vercel", "vercel.domains.add", "no answer from Vercel while attaching it"),
+        ("vercel", "vercel.domains.config", "its DNS configuration could not be read"),
+    ],
+)
+def test_a_domain_step_that_never_gets_an_answer_is_reported_and_the_deploy_passes(
+    platform: str,
+    endpoint: str,
+    said: str,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fake_retry_time: object,
+) -> None:
+    sandbox.set("cloudflare.zones", ["shop.localhost"])
+    sandbox.inject(f"reset@{endpoint},count=1000")
+    inputs = {
+        **platform_inputs(sandbox, platform, "shop", make_site(tmp_path / "dist")),
+        "domains": DOMAIN,
+        "domains-timeout": "1",
+    }
+    result = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA1, inputs)
+
+    assert result.code == 0, result.stdout + result.stderr
+    (domain,) = json.loads(result.outputs["domains"])
+    assert domain["name"] == DOMAIN and domain["status"] in ("error", "pending")
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
+    assert any(DOMAIN in line and said in line for line in warnings), warnings
+    assert result.outputs["url"], "the deployment itself is live"

@@ -11,6 +11,8 @@ import pytest
 from action_harness import make_site, parse_github_output
 
 from ci_deploy.cli import main
+from ci_deploy.commands import dispatch
+from ci_deploy.http import AmbiguousOutcome
 from ci_deploy_sandbox.runtime import Sandbox
 
 
@@ -166,3 +168,37 @@ def test_sandbox_refuses_a_pull_request_number_below_one_before_starting(
     captured = capsys.readouterr()
     assert captured.err.strip() == "error: --pull-request: a pull request number is a positive integer"
     assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    ("failure", "first_line"),
+    [
+        (
+            httpx.ConnectError("refused", request=httpx.Request("GET", "https://api.example/v1/x?q=1")),
+            "network error: GET https://api.example/v1/x: ConnectError: refused",
+        ),
+        (
+            AmbiguousOutcome("POST", "v1/things", httpx.ReadError("connection reset")),
+            "network error: POST v1/things: ReadError: connection reset; it may or may not have been applied",
+        ),
+        (RuntimeError("a bug"), "internal error: RuntimeError: a bug"),
+    ],
+    ids=["no answer", "a write's answer lost", "a bug"],
+)
+def test_what_is_not_an_input_or_platform_error_is_still_one_line_and_exit_1(
+    failure: Exception,
+    first_line: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fails(*args: object, **kwargs: object) -> int:
+        raise failure
+
+    monkeypatch.setattr(dispatch, "run", fails)
+    site = make_site(tmp_path / "dist")
+    argv = ["deploy", str(site), "--platform", "cloudflare-pages", "--project", "shop", "--token", "t0ken"]
+    code, _, err = run(capsys, {"PATH": "/usr/bin:/bin", "CI_DEPLOY_HEAD_START": "0"}, *argv)
+
+    assert code == 1
+    assert err.splitlines()[0] == f"error: ci-deploy: {first_line}"

@@ -192,6 +192,7 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
     from ci_deploy import runner
     from ci_deploy.errors import CiDeployError
     from ci_deploy.foreign_text import DETAILS_LIMIT, block, one_line
+    from ci_deploy.http import AmbiguousOutcome
     from ci_deploy.redaction import redact
 
     try:
@@ -203,6 +204,10 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
         return error.exit_code
     except httpx.HTTPError as error:  # retries exhausted: the network, not the input, failed
         runner.error(one_line(f"network error: {_describe(error)}"), title="ci-deploy")
+        return 1
+    except AmbiguousOutcome as error:  # a write whose answer was lost, where no lookup could tell
+        message = f"network error: {error}; it may or may not have been applied"
+        runner.error(one_line(message), title="ci-deploy")
         return 1
     except KeyboardInterrupt:
         runner.error("interrupted", title="ci-deploy")

@@ -150,6 +150,17 @@ class AmbiguousOutcome(Exception):
         self.cause = cause
 
 
+#: what a call raises when no answer came, its retries spent: a step that reports rather than
+#: fails (custom domains after the deploy) catches these beside the platform's refusals
+NO_ANSWER = (httpx.TransportError, AmbiguousOutcome)
+
+
+def no_answer_reason(error: BaseException) -> str:
+    """``ReadError: [Errno 104] Connection reset by peer``: why a call got no answer."""
+    cause = error.cause if isinstance(error, AmbiguousOutcome) else error
+    return f"{type(cause).__name__}: {cause}".rstrip(": ")
+
+
 Body = bytes | str | Callable[[], Iterable[bytes]]
 
 

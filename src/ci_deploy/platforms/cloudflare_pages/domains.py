@@ -90,10 +90,11 @@ class DomainsApi:
             raise
 
     def attach(self, name: str) -> dict[str, Any]:
-        """Add ``name`` to the project; one that is already there is fine."""
+        """Add ``name`` to the project; one that is already there is fine. So a lost answer is
+        simply sent again: a second attach is refused as a duplicate and the domain read."""
         try:
-            return dict(self._api.call("POST", self._path, json={"name": name}, idempotent=False))
-        except (CloudflareApiError, http.AmbiguousOutcome) as exc:
+            return dict(self._api.call("POST", self._path, json={"name": name}))
+        except CloudflareApiError as exc:
             existing = self.get(name)
             if existing is None:
                 raise exc from None
@@ -121,6 +122,10 @@ class DomainsApi:
             except CloudflareApiError as exc:
                 results[name], notes[name] = {"status": "error"}, f"could not attach {name}: {exc.message}"
                 continue
+            except http.NO_ANSWER as exc:
+                reason = f"no answer from Cloudflare ({http.no_answer_reason(exc)})"
+                results[name], notes[name] = {"status": "error"}, f"could not attach {name}: {reason}"
+                continue
             if domain_state(results[name]) != "active":
                 notes[name] = self._fix_dns(name)
 
@@ -144,6 +149,8 @@ class DomainsApi:
             if exc.has_code(RECORD_EXISTS):
                 return f"another A/AAAA record exists for {name}: replace it with {record} (proxied)"
             return f"could not create {record}: {exc.message}"
+        except http.NO_ANSWER as exc:
+            return f"could not create {record}: no answer from Cloudflare ({http.no_answer_reason(exc)})"
         return None
 
     def _poll(
@@ -169,6 +176,8 @@ class DomainsApi:
                     results[name] = dict(self._api.call(method, f"{self._path}/{name}"))
                 except CloudflareApiError as exc:
                     log.info("Checking the domain %s failed: %s", name, exc.message)
+                except http.NO_ANSWER as exc:
+                    log.info("Checking the domain %s failed: %s", name, http.no_answer_reason(exc))
             first = False
 
     def _status(self, name: str, result: dict[str, Any] | None, note: str | None) -> DomainStatus:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ci_deploy import http
 from ci_deploy.errors import PlatformError
 from ci_deploy.platforms.base import DnsRecord, DomainStatus
 from ci_deploy.platforms.domain_wait import DomainWait
@@ -99,24 +100,42 @@ def _project_domain(api: VercelApi, project_id: str, name: str) -> dict[str, Any
     return body if isinstance(body, dict) else None
 
 
+def _known_domain(api: VercelApi, project_id: str, name: str) -> dict[str, Any] | None:
+    """The project's record of ``name``, or None when it has none or cannot be read now."""
+    try:
+        return _project_domain(api, project_id, name)
+    except PlatformError as exc:
+        log.info("reading the domain %s failed: %s", name, exc.message)
+    except http.NO_ANSWER as exc:
+        log.info("reading the domain %s failed: %s", name, http.no_answer_reason(exc))
+    return None
+
+
 def _config(api: VercelApi, project_id: str, name: str) -> dict[str, Any] | None:
     try:
         body = api.call("GET", f"/v6/domains/{name}/config", params={"projectIdOrName": project_id})
     except VercelApiError as exc:
         log.info("reading the DNS configuration of %s failed: %s", name, exc.message)
         return None
+    except http.NO_ANSWER as exc:
+        log.info("reading the DNS configuration of %s failed: %s", name, http.no_answer_reason(exc))
+        return None
     return body if isinstance(body, dict) else None
 
 
 def add_domain(api: VercelApi, project_id: str, name: str) -> dict[str, Any] | DomainStatus:
-    """Attach ``name`` (already attached is fine); a refusal becomes an ``error`` status."""
+    """Attach ``name`` (already attached is fine); a refusal, or no answer, becomes an ``error``
+    status."""
     try:
         body = api.call("POST", f"/v10/projects/{project_id}/domains", json={"name": name})
     except VercelApiError as exc:
-        existing = _project_domain(api, project_id, name) if exc.status in (400, 409) else None
+        existing = _known_domain(api, project_id, name) if exc.status in (400, 409) else None
         if existing is not None:
             return existing
         return DomainStatus(name, "error", message=f"Vercel refused the domain ({exc.code}): {exc.message}")
+    except http.NO_ANSWER as exc:
+        reason = f"no answer from Vercel while attaching it ({http.no_answer_reason(exc)})"
+        return DomainStatus(name, "error", message=reason)
     return {"name": name, **body} if isinstance(body, dict) else {"name": name}
 
 
@@ -127,7 +146,10 @@ def verify(api: VercelApi, project_id: str, domain: dict[str, Any]) -> dict[str,
         body = api.call("POST", f"/v9/projects/{project_id}/domains/{name}/verify")
     except VercelApiError as exc:
         log.info("verification of %s is still pending: %s", name, exc.message)
-        body = _project_domain(api, project_id, name)
+        body = _known_domain(api, project_id, name)
+    except http.NO_ANSWER as exc:
+        log.info("verification of %s is still pending: %s", name, http.no_answer_reason(exc))
+        return domain
     if not isinstance(body, dict):
         return domain
     merged = {**domain, **body}
@@ -173,6 +195,10 @@ def domain_status(api: VercelApi, project_id: str, names: list[str]) -> list[Dom
             domain = _project_domain(api, project_id, name)
         except PlatformError as exc:
             out.append(DomainStatus(name, "error", message=exc.message))
+            continue
+        except http.NO_ANSWER as exc:
+            reason = f"no answer from Vercel ({http.no_answer_reason(exc)})"
+            out.append(DomainStatus(name, "error", message=reason))
             continue
         if domain is None:
             out.append(DomainStatus(name, "error", message="not attached to the project"))

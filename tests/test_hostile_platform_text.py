@@ -24,7 +24,7 @@ from ci_deploy_sandbox.runtime import Sandbox
 #: (case, platform, the endpoint that answers 400 with hostile words, body, inputs, what the line names)
 CASES: list[tuple[str, str, str, str, dict[str, str], str]] = [
     ("cloudflare project read", "cloudflare-pages", "cloudflare.projects.get", "hostile", {},
-     "could not read Pages projects: exploded"),
+     "could not read the Pages project 'shop': exploded"),
     ("cloudflare upload token", "cloudflare-pages", "cloudflare.assets.token", "hostile", {},
      "could not get an upload token: exploded"),
     ("cloudflare deployment create", "cloudflare-pages", "cloudflare.deployments.create", "hostile", {},

@@ -55,6 +55,15 @@ def test_a_failed_key_is_named_without_its_value(httpx_mock: HTTPXMock, api: Ver
     assert "sk_live_secret" not in str(caught.value)
 
 
+def test_a_refused_upsert_says_what_it_was_setting(httpx_mock: HTTPXMock, api: VercelApi) -> None:
+    refusal = {"error": {"code": "bad_request", "message": "Invalid request"}}
+    httpx_mock.add_response(method="POST", url=f"{ENV}&upsert=true", status_code=400, json=refusal)
+    with pytest.raises(PlatformError) as caught:
+        set_env_vars(api, "prj_1", VARS, "preview")
+    assert str(caught.value).startswith("could not set the preview environment variables: Invalid request")
+    assert "sk_live_secret" not in str(caught.value)
+
+
 def test_names_for_filters_by_target_string_or_list() -> None:
     envs = [
         {"key": "A", "target": ["production", "preview"]},

@@ -74,13 +74,19 @@ def _account(item: Any) -> tuple[str, str] | None:
 
 
 def _refused_or(
-    exc: CloudflareApiError, what: str, account: str | None = None, *, api: CloudflareApi | None = None
+    exc: CloudflareApiError,
+    what: str,
+    account: str | None = None,
+    *,
+    api: CloudflareApi | None = None,
+    failed: str | None = None,
 ) -> Exception:
-    """A refused call becomes the permission the token needs; anything else names ``what`` failed.
-    With ``api`` (the first reads of a run) an invalid token is told apart from a missing
-    permission: Cloudflare answers both with 403 code 10000."""
+    """A refused call becomes the permission the token needs to ``what``; anything else names
+    what failed (``failed``, default ``what``). With ``api`` (the first reads of a run) an
+    invalid token is told apart from a missing permission: Cloudflare answers both with 403
+    code 10000."""
     if not exc.refused:
-        return exc.during(what)
+        return exc.during(failed or what)
     if api is not None and (exc.status == 401 or api.token_rejected()):
         return invalid_token_error(exc)
     return permission_error(exc, PAGES_EDIT, what, account)
@@ -101,7 +107,8 @@ class ProjectsApi:
         except CloudflareApiError as exc:
             if exc.has_code(PROJECT_NOT_FOUND) or exc.status == 404:
                 return None
-            raise _refused_or(exc, "read Pages projects", self.account, api=self._api) from exc
+            failed = f"read the Pages project '{name}'"
+            raise _refused_or(exc, "read Pages projects", self.account, api=self._api, failed=failed) from exc
 
     def create(self, name: str, production_branch: str) -> dict[str, Any]:
         """Create a direct-upload project; when a lost answer hides that it worked, use it."""
@@ -124,7 +131,8 @@ class ProjectsApi:
             if existing is not None:
                 return existing
             if isinstance(exc, CloudflareApiError):
-                raise _refused_or(exc, "create Pages projects", self.account) from exc
+                failed = f"create the Pages project '{name}'"
+                raise _refused_or(exc, "create Pages projects", self.account, failed=failed) from exc
             raise
         log.info("Created the Pages project %s (production branch %s)", name, production_branch)
         return dict(result)

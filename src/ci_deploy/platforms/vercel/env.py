@@ -14,7 +14,7 @@ from typing import Any
 
 from ci_deploy.errors import PlatformError
 from ci_deploy.platforms.base import Environment, EnvVar
-from ci_deploy.platforms.vercel.api import VercelApi
+from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
@@ -53,7 +53,10 @@ def existing_env_names(api: VercelApi, project_id: str, environment: Environment
     names: set[str] = set()
     params: dict[str, str] = {}
     while True:
-        body = api.call("GET", f"/v10/projects/{project_id}/env", params=params)
+        try:
+            body = api.call("GET", f"/v10/projects/{project_id}/env", params=params)
+        except VercelApiError as exc:
+            raise exc.during("read the project's environment variables") from exc
         envs = body.get("envs") if isinstance(body, dict) else None
         names |= names_for(envs or [], environment)
         pagination = body.get("pagination") if isinstance(body, dict) else None
@@ -81,12 +84,15 @@ def set_env_vars(api: VercelApi, project_id: str, variables: list[EnvVar], envir
     log.info(
         "setting %d env var(s) for %s: %s", len(variables), environment, ", ".join(v.name for v in variables)
     )
-    body = api.call(
-        "POST",
-        f"/v10/projects/{project_id}/env",
-        params={"upsert": "true"},
-        json=env_body(variables, environment),
-    )
+    try:
+        body = api.call(
+            "POST",
+            f"/v10/projects/{project_id}/env",
+            params={"upsert": "true"},
+            json=env_body(variables, environment),
+        )
+    except VercelApiError as exc:
+        raise exc.during(f"set the {environment} environment variables") from exc
     failed = failed_keys(body)
     if failed:
         raise PlatformError(f"Vercel did not set these env vars: {'; '.join(failed)}", input_name="env")

@@ -103,3 +103,28 @@ def test_a_github_create_whose_answer_is_lost_is_found_not_made_twice(
     sandbox.clear_faults()
     assert_one_served_deployment(sandbox, CLOUDFLARE, result, http_get)
     assert_one_github_deployment_and_comment(sandbox, CLOUDFLARE)
+
+
+#: GitHub calls of a pull-request deploy, reads and a create
+GITHUB_CALLS = [
+    "github.pulls.get", "github.comments.list", "github.deployments.list", "github.deployments.create",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("endpoint", GITHUB_CALLS)
+def test_github_never_answering_is_a_warning_and_the_deploy_is_served(
+    endpoint: str,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    http_get: Callable[..., httpx.Response],
+    fake_retry_time: FakeTime,
+) -> None:
+    sandbox.inject(fault("reset", endpoint, count=None))
+    result = deploy_pr(sandbox, tmp_path, capsys, CLOUDFLARE)
+
+    assert result.code == 0, result.stdout + result.stderr
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
+    assert any("The deploy goes on without it" in line and "ReadError" in line for line in warnings), warnings
+    sandbox.clear_faults()
+    assert_one_served_deployment(sandbox, CLOUDFLARE, result, http_get)

@@ -12,6 +12,7 @@ own origin.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -60,6 +61,16 @@ def _answer(response: httpx.Response, what: str, permission: str) -> Any:
     return interpret(
         response.status_code, response.headers, response.content, what=what, permission=permission
     )
+
+
+@contextlib.contextmanager
+def _answered(what: str) -> Iterator[None]:
+    """No answer at all (retries spent, or a write's answer lost) becomes a :class:`GitHubError`
+    naming ``what``, like any refusal: GitHub is a side channel the deploy goes on without."""
+    try:
+        yield
+    except http.NO_ANSWER as exc:
+        raise GitHubError(f"{what}: no answer from GitHub ({http.no_answer_reason(exc)})") from exc
 
 
 class GitHubClient:
@@ -137,8 +148,9 @@ class GitHubClient:
         idempotent: bool = True,
     ) -> Any:
         """The JSON answer to one call, or a typed :class:`GitHubError` naming ``what`` we were
-        doing and the ``permission`` it needs."""
-        response = self.response(method, path, params=params, json=json, idempotent=idempotent)
+        doing and the ``permission`` it needs (or that no answer came, retries spent)."""
+        with _answered(what):
+            response = self.response(method, path, params=params, json=json, idempotent=idempotent)
         return _answer(response, what, permission)
 
     def create(
@@ -180,7 +192,8 @@ class GitHubClient:
         url: str | None = path
         query: dict[str, Any] | None = {**(params or {}), "per_page": PER_PAGE}
         while url is not None:
-            response = self.response("GET", url, params=query)
+            with _answered(what):
+                response = self.response("GET", url, params=query)
             page = interpret(
                 response.status_code, response.headers, response.content, what=what, permission=permission
             )

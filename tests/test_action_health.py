@@ -146,3 +146,30 @@ def test_a_missed_latency_budget_fails_the_health_check(
     assert result.code == 1
     assert result.outputs["health"] == "failed"
     assert "budget 20 ms" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("platform", "endpoint"),
+    [("cloudflare-pages", "cloudflare.deployments.rollback"), ("vercel", "vercel.projects.rollback")],
+)
+@pytest.mark.parametrize("fault", ["reset", "status=400"], ids=["no answer", "refused"])
+def test_a_rollback_that_fails_says_the_health_failure_and_what_production_still_serves(
+    platform: str,
+    endpoint: str,
+    fault: str,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fake_retry_time: object,
+) -> None:
+    good = release(sandbox, tmp_path, capsys, make_site(tmp_path / "good"), SHA1, platform=platform)
+    sandbox.inject(f"{fault}@{endpoint},count=1000")
+    broken = broken_site(tmp_path / "bad")
+    bad = release(sandbox, tmp_path, capsys, broken, SHA2, TAG2, platform=platform, **QUICK)
+
+    assert bad.code == 1
+    assert bad.outputs["health"] == "failed" and bad.outputs["rolled-back-to"] == ""
+    [error] = [line for line in bad.stdout.splitlines() if line.startswith("::error")]
+    assert "health check failed: / answered 404" in error
+    assert f"rolling back to {good.outputs['deployment-id']} failed: " in error
+    assert error.endswith(f"production still serves {bad.outputs['deployment-id']}")

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from ci_deploy import runner
+from ci_deploy import http, runner
 from ci_deploy.commands.domains import warn_unfinished
 from ci_deploy.commands.health_gate import SKIPPED, HealthFailure, HealthOutcome, check_live
 from ci_deploy.commands.session import Session
@@ -171,12 +171,29 @@ def _on_failure(
         if previous is None or previous.id == deployment.id:
             raise HealthFailure(f"{message}; no earlier production deployment to roll back to", health)
         with runner.group(f"Roll back to {previous.id}"):
-            restored = session.platform.rollback(previous.id)
+            restored = _rolled_back(session, previous, deployment, health, message)
             outcome.record_rollback(restored.id)
             recheck = check_live(plan.health, session.platform, restored, outcome.url)
         verdict = _recheck_verdict(recheck)
         raise HealthFailure(f"{message}; rolled back to {restored.id}, and {verdict}", health)
     raise HealthFailure(message, health)
+
+
+def _rolled_back(
+    session: Session, previous: Deployment, deployment: Deployment, health: HealthOutcome, message: str
+) -> Deployment:
+    """``previous`` live again; a rollback the platform refuses or never answers fails the step
+    with the health failure first, then why production still serves the failed deployment."""
+    try:
+        return session.platform.rollback(previous.id)
+    except CiDeployError as error:
+        why = error.message
+    except http.NO_ANSWER as error:
+        why = f"no answer ({http.no_answer_reason(error)})"
+    raise HealthFailure(
+        f"{message}; rolling back to {previous.id} failed: {why}; production still serves {deployment.id}",
+        health,
+    )
 
 
 def _recheck_verdict(recheck: HealthOutcome) -> str:

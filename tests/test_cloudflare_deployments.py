@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -245,6 +246,24 @@ def test_delete_forces_aliased_deployments_and_accepts_gone_ones(httpx_mock: HTT
     api = api_for(Clock())
     api.delete("dep-1")
     api.delete("gone")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "call", "named"),
+    [
+        ("DELETE", "/dep-1?force=true", lambda api: api.delete("dep-1"), "delete deployment"),
+        ("POST", "/dep-1/rollback", lambda api: api.rollback("dep-1"), "roll production back to deployment"),
+        ("GET", "?page=1&per_page=25", lambda api: list(api.listing()), "list the project's deployments"),
+    ],
+    ids=["delete", "rollback", "list"],
+)
+def test_a_refused_operation_says_which_one(
+    method: str, path: str, call: Callable[[DeploymentsApi], object], named: str, httpx_mock: HTTPXMock
+) -> None:
+    body = {"success": False, "errors": [{"code": 8000000, "message": "nope"}]}
+    httpx_mock.add_response(method=method, url=f"{DEPLOYMENTS}{path}", status_code=400, json=body)
+    with pytest.raises(PlatformError, match=f"^could not {re.escape(named)}( dep-1)?: nope"):
+        call(api_for(Clock()))
 
 
 def test_rollback_posts_to_the_deployment(httpx_mock: HTTPXMock) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pytest_httpx import HTTPXMock
 
-from ci_deploy.errors import AuthError, InputError, NotFoundError
+from ci_deploy.errors import AuthError, InputError, NotFoundError, PlatformError
 from ci_deploy.platforms.vercel.api import VercelApi
 from ci_deploy.platforms.vercel.project import (
     auto_promotion_paused,
@@ -126,3 +126,11 @@ def test_project_facts_production_target_and_paused_promotion() -> None:
     project = {"targets": {"production": {"id": "dpl_1"}}, "lastAliasRequest": {"type": "rollback"}}
     assert production_id(project) == "dpl_1" and auto_promotion_paused(project)
     assert production_id({}) is None and not auto_promotion_paused({"lastAliasRequest": {"type": "promote"}})
+
+
+def test_a_refused_listing_says_what_it_was_listing(httpx_mock: HTTPXMock, api: VercelApi) -> None:
+    refusal = {"error": {"code": "forbidden", "message": "Not authorized"}}
+    listing = f"{API}/v6/deployments?projectId=prj_1&limit=100"
+    httpx_mock.add_response(method="GET", url=listing, status_code=400, json=refusal)
+    with pytest.raises(PlatformError, match=r"^could not list the project's deployments: Not authorized"):
+        list(list_deployments(api, "prj_1"))

@@ -61,9 +61,12 @@ class DeploymentsApi:
     def listing(self, environment: str | None = None) -> Iterator[dict[str, Any]]:
         """Deployments newest first, page by page as the caller iterates."""
         params = {"env": environment} if environment else {}
-        for item in self._api.pages(self._path, params):
-            if isinstance(item, dict):
-                yield item
+        try:
+            for item in self._api.pages(self._path, params):
+                if isinstance(item, dict):
+                    yield item
+        except CloudflareApiError as exc:
+            raise exc.during("list the project's deployments") from exc
 
     def create(
         self, fields: Mapping[str, str], files: list[tuple[str, tuple[str, bytes, str]]]
@@ -185,12 +188,15 @@ class DeploymentsApi:
             self._api.call("DELETE", f"{self._path}/{path_segment(deployment_id)}", params={"force": "true"})
         except CloudflareApiError as exc:
             if exc.status != 404:
-                raise
+                raise exc.during(f"delete deployment {deployment_id}") from exc
             log.info("Deployment %s was already deleted", deployment_id)
 
     def rollback(self, deployment_id: str) -> Any:
         """Make an earlier production deployment live (what it returns is unverified)."""
-        return self._api.call("POST", f"{self._path}/{path_segment(deployment_id)}/rollback")
+        try:
+            return self._api.call("POST", f"{self._path}/{path_segment(deployment_id)}/rollback")
+        except CloudflareApiError as exc:
+            raise exc.during(f"roll production back to deployment {deployment_id}") from exc
 
 
 def build_error(log_tail: str) -> str:

@@ -232,7 +232,7 @@ class Vercel:
             self.api.call("DELETE", f"/v13/deployments/{path_segment(deployment_id)}")
         except VercelApiError as exc:
             if exc.status != 404:
-                raise
+                raise exc.during(f"delete deployment {deployment_id}") from exc
             log.info("deployment %s was already gone", deployment_id)
 
     def rollback(self, to_id: str | None = None) -> Deployment:

@@ -127,7 +127,10 @@ def list_deployments(api: VercelApi, project_id: str, **filters: str) -> Iterato
     params = {"projectId": project_id, "limit": str(PAGE_SIZE), **filters}
     seen: set[str] = set()
     while True:
-        page = api.call("GET", "/v6/deployments", params=params)
+        try:
+            page = api.call("GET", "/v6/deployments", params=params)
+        except VercelApiError as exc:
+            raise exc.during("list the project's deployments") from exc
         items = page.get("deployments") if isinstance(page, dict) else None
         yield from (item for item in items or [] if isinstance(item, dict))
         pagination = page.get("pagination") if isinstance(page, dict) else None

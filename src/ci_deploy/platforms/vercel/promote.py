@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from ci_deploy.errors import DeployFailed, DeployTimeout, NotFoundError, PlatformError
-from ci_deploy.platforms.vercel.api import VercelApi
+from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError
 from ci_deploy.platforms.vercel.project import list_deployments, production_id
 from ci_deploy.urls import path_segment
 
@@ -73,14 +73,20 @@ def wait_alias_job(api: VercelApi, project_id: str, deployment_id: str, deadline
 def promote(api: VercelApi, project_id: str, deployment_id: str, deadline: float) -> None:
     """``POST /v10/projects/{id}/promote/{dpl}`` and wait for the job."""
     log.info("promoting %s to production", deployment_id)
-    api.call("POST", f"/v10/projects/{project_id}/promote/{path_segment(deployment_id)}", json={})
+    try:
+        api.call("POST", f"/v10/projects/{project_id}/promote/{path_segment(deployment_id)}", json={})
+    except VercelApiError as exc:
+        raise exc.during(f"promote deployment {deployment_id} to production") from exc
     wait_alias_job(api, project_id, deployment_id, deadline, "promote")
 
 
 def rollback(api: VercelApi, project_id: str, deployment_id: str, deadline: float) -> None:
     """``POST /v9/projects/{id}/rollback/{dpl}`` and wait for the job."""
     log.info("rolling production back to %s", deployment_id)
-    api.call("POST", f"/v9/projects/{project_id}/rollback/{path_segment(deployment_id)}", json={})
+    try:
+        api.call("POST", f"/v9/projects/{project_id}/rollback/{path_segment(deployment_id)}", json={})
+    except VercelApiError as exc:
+        raise exc.during(f"roll production back to deployment {deployment_id}") from exc
     wait_alias_job(api, project_id, deployment_id, deadline, "roll back to")
 
 

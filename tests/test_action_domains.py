@@ -9,7 +9,15 @@ import time
 from pathlib import Path
 
 import pytest
-from action_harness import make_site, platform_inputs, run_push
+from action_harness import (
+    REPOSITORY,
+    github_env,
+    make_site,
+    platform_inputs,
+    pull_request_event,
+    run_action,
+    run_push,
+)
 
 from ci_deploy.cli import main
 from ci_deploy_sandbox.runtime import Sandbox
@@ -109,3 +117,33 @@ def test_a_domain_step_that_never_gets_an_answer_is_reported_and_the_deploy_pass
     warnings = [line for line in result.stdout.splitlines() if line.startswith("::warning")]
     assert any(DOMAIN in line and said in line for line in warnings), warnings
     assert result.outputs["url"], "the deployment itself is live"
+
+
+PREVIEW_HOST_CALLS = [("cloudflare-pages", "cloudflare.dns.create"), ("vercel", "vercel.aliases.assign")]
+
+
+@pytest.mark.parametrize(("platform", "endpoint"), PREVIEW_HOST_CALLS)
+def test_a_preview_domain_never_answered_fails_saying_what_is_already_live(
+    platform: str,
+    endpoint: str,
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fake_retry_time: object,
+) -> None:
+    sandbox.set("cloudflare.zones", ["preview.localhost"])
+    sandbox.world.apis["github"].seed_pull_request(REPOSITORY, 5, head_sha=SHA1, head_ref="feat")  # type: ignore[attr-defined]
+    sandbox.inject(f"reset@{endpoint},count=1000")
+    inputs = {
+        **platform_inputs(sandbox, platform, "shop", make_site(tmp_path / "dist")),
+        "preview-domain": "pr-{{pr}}.preview.localhost",
+    }
+    result = run_action(
+        capsys, tmp_path, event_name="pull_request", event=pull_request_event(5, sha=SHA1, head_ref="feat"),
+        inputs=inputs, env=github_env(sandbox),
+    )  # fmt: skip
+
+    assert result.code == 1
+    [error] = [line for line in result.stdout.splitlines() if line.startswith("::error")]
+    assert f"deployment {result.outputs['deployment-id']} was created and is live at " in error
+    assert "the preview domain pr-5.preview.localhost could not be attached: no answer (ReadError" in error

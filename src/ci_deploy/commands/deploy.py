@@ -140,15 +140,21 @@ def _deploy(
 
 @contextlib.contextmanager
 def _after(deployment: Deployment, what: str) -> Iterator[None]:
-    """A failure once the deployment exists is exit 1, and says what was already created."""
+    """A failure once the deployment exists is exit 1, and says what was already created: a
+    refusal, or no answer at all (retries spent)."""
     try:
         yield
     except CiDeployError as error:
-        live = "is live" if deployment.state == "ready" else "is building"
-        raise PlatformError(
-            f"deployment {deployment.id} was created and {live} at {deployment.url}; {what}: {error.message}",
-            details=error.details,
-        ) from error
+        message = f"{_created(deployment)}; {what}: {error.message}"
+        raise PlatformError(message, details=error.details) from error
+    except http.NO_ANSWER as error:
+        why = f"no answer ({http.no_answer_reason(error)})"
+        raise PlatformError(f"{_created(deployment)}; {what}: {why}") from error
+
+
+def _created(deployment: Deployment) -> str:
+    live = "is live" if deployment.state == "ready" else "is building"
+    return f"deployment {deployment.id} was created and {live} at {deployment.url}"
 
 
 def _on_failure(

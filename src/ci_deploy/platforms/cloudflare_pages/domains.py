@@ -210,6 +210,8 @@ class DomainsApi:
                 input_name="preview-domain",
                 details=str(exc),
             ) from exc
+        except CloudflareApiError as exc:
+            raise exc.during(f"look up the zone of the preview domain {host}") from exc
         if zone is None:
             raise InputError(
                 f"no zone of this Cloudflare account holds {host}: 'preview-domain' must be under a zone "

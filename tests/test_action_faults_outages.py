@@ -108,6 +108,7 @@ def test_a_github_create_whose_answer_is_lost_is_found_not_made_twice(
 #: GitHub calls of a pull-request deploy, reads and a create
 GITHUB_CALLS = [
     "github.pulls.get", "github.comments.list", "github.deployments.list", "github.deployments.create",
+    "github.users.me",
 ]  # fmt: skip
 
 

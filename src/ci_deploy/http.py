@@ -151,7 +151,7 @@ class AmbiguousOutcome(Exception):
 
 
 #: what a call raises when no answer came, its retries spent: a step that reports rather than
-#: fails (custom domains after the deploy) catches these beside the platform's refusals
+#: fails (custom domains, GitHub) or says what is already live catches these beside refusals
 NO_ANSWER = (httpx.TransportError, AmbiguousOutcome)
 
 

@@ -69,7 +69,7 @@ def download_run_artifact(client: GitHubClient, run_id: int | str, name: str, de
         )
     artifact = pick_artifact(listed, name)
     what = f"download artifact {name!r}"
-    response = client.response("GET", f"{client.repo_path}/actions/artifacts/{artifact['id']}/zip")
+    response = client.response("GET", f"{client.repo_path}/actions/artifacts/{artifact['id']}/zip", what=what)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / f"{_safe_name(name)}.zip"
     if response.is_redirect and response.headers.get("location"):

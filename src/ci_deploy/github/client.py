@@ -12,7 +12,6 @@ own origin.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -63,16 +62,6 @@ def _answer(response: httpx.Response, what: str, permission: str) -> Any:
     )
 
 
-@contextlib.contextmanager
-def _answered(what: str) -> Iterator[None]:
-    """No answer at all (retries spent, or a write's answer lost) becomes a :class:`GitHubError`
-    naming ``what``, like any refusal: GitHub is a side channel the deploy goes on without."""
-    try:
-        yield
-    except http.NO_ANSWER as exc:
-        raise GitHubError(f"{what}: no answer from GitHub ({http.no_answer_reason(exc)})") from exc
-
-
 class GitHubClient:
     """REST calls against one repository. Use as a context manager, or call :meth:`close`."""
 
@@ -115,22 +104,30 @@ class GitHubClient:
         json: Any = None,
         idempotent: bool = True,
         retry: http.RetryPolicy | None = None,
+        what: str | None = None,
     ) -> httpx.Response:
         """The final response (after retries) to ``path`` (relative to the API, or an absolute
-        URL on the API's own origin), whatever its status. May raise
-        :class:`~ci_deploy.http.AmbiguousOutcome` for a non-idempotent call."""
+        URL on the API's own origin), whatever its status. With ``what``, no answer at all
+        (retries spent, or a write's answer lost) is a :class:`GitHubError` naming it, like any
+        refusal: GitHub is a side channel the deploy goes on without. Without it (a create that
+        looks for what it may have made) :class:`~ci_deploy.http.AmbiguousOutcome` is raised."""
         url = self._checked_url(path)
-        return http.send(
-            self.http,
-            method,
-            url,
-            params=params,
-            json=json,
-            retry=retry or self.retry,
-            idempotent=idempotent,
-            sleep=self._sleep,
-            clock=self._clock,
-        )
+        try:
+            return http.send(
+                self.http,
+                method,
+                url,
+                params=params,
+                json=json,
+                retry=retry or self.retry,
+                idempotent=idempotent,
+                sleep=self._sleep,
+                clock=self._clock,
+            )
+        except http.NO_ANSWER as exc:
+            if what is None:
+                raise
+            raise GitHubError(f"{what}: no answer from GitHub ({http.no_answer_reason(exc)})") from exc
 
     def budget(self) -> http.Budget:
         """A retry budget for one logical request, on this client's clock."""
@@ -149,8 +146,7 @@ class GitHubClient:
     ) -> Any:
         """The JSON answer to one call, or a typed :class:`GitHubError` naming ``what`` we were
         doing and the ``permission`` it needs (or that no answer came, retries spent)."""
-        with _answered(what):
-            response = self.response(method, path, params=params, json=json, idempotent=idempotent)
+        response = self.response(method, path, params=params, json=json, idempotent=idempotent, what=what)
         return _answer(response, what, permission)
 
     def create(
@@ -192,8 +188,7 @@ class GitHubClient:
         url: str | None = path
         query: dict[str, Any] | None = {**(params or {}), "per_page": PER_PAGE}
         while url is not None:
-            with _answered(what):
-                response = self.response("GET", url, params=query)
+            response = self.response("GET", url, params=query, what=what)
             page = interpret(
                 response.status_code, response.headers, response.content, what=what, permission=permission
             )

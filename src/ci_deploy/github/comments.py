@@ -107,7 +107,7 @@ def _same_run(written: RunStamp, ours: RunStamp) -> bool:
 def resolve_identity(client: GitHubClient) -> Identity:
     """Our own login: ``GET /user`` for a personal token; a workflow's installation token gets
     403 there, and its comments are authored by ``github-actions[bot]``."""
-    response = client.response("GET", "/user")
+    response = client.response("GET", "/user", what="read the token's user (GET /user)")
     if response.status_code in (403, 404):
         return Identity(WORKFLOW_BOT_LOGIN)
     user = interpret(

@@ -101,13 +101,14 @@ class _Walk:
                     raise self.refuse(relative, f"is a link pointing outside the artifact ('{target}')")
                 if not os.path.exists(real):
                     raise self.refuse(relative, f"is a broken link ('{os.readlink(entry.path)}')")
-            mode = os.stat(real, follow_symlinks=False).st_mode
-            if stat.S_ISDIR(mode):
+            # ``real`` is no link (resolved above), so this one call also gives a file's size.
+            status = os.stat(real, follow_symlinks=False)
+            if stat.S_ISDIR(status.st_mode):
                 if real in chain:
                     raise self.refuse(relative, "is a link loop")
                 self.visit(real, relative + "/", (*chain, real))
-            elif stat.S_ISREG(mode):
-                self.files.append(ArtifactFile(relative, Path(real), os.stat(real).st_size))
+            elif stat.S_ISREG(status.st_mode):
+                self.files.append(ArtifactFile(relative, Path(real), status.st_size))
             else:
                 raise self.refuse(relative, "is a device file, FIFO or socket, not a regular file")
 

@@ -64,6 +64,14 @@ BAD_INPUTS: list[tuple[dict[str, str], str, str]] = [
     ({"env-required": "API-KEY"}, "env-required", "is not a variable name"),
     ({"api-url": "ftp://example.com"}, "api-url", "expected an http(s) URL"),
     ({"api-url": "localhost:8787"}, "api-url", "expected an http(s) URL"),
+    ({"api-url": "http://[::1/client/v4"}, "api-url", "does not parse as a URL"),
+    ({"api-url": "http://127.0.0.1:99999/client/v4"}, "api-url", "port is not a number from 1 to 65535"),
+    ({"api-url": "http://api.exa mple.com/v4"}, "api-url", "host is no valid host name or IP address"),
+    ({"api-url": "https://api.example.com/v4?x=1"}, "api-url", "takes no '?' query or '#' fragment"),
+    ({"sentry-url": "https://sentry.example.com/#org"}, "sentry-url", "takes no '?' query or '#' fragment"),
+    ({"notify-webhook": "https://hooks.example.com:0/T0/secret"}, "notify-webhook", "port is not a number"),
+    ({"health-check": "http://exa mple.com/"}, "health-check", "one path or URL per line"),
+    ({"health-check": "https://example.com:70000/up"}, "health-check", "expected a path starting with '/'"),
     ({"branch": "feature branch"}, "branch", "expected a branch name"),
     ({"branch": "a..b"}, "branch", "expected a branch name"),
     ({"production-branch": "main~1"}, "production-branch", "expected a branch name"),
@@ -102,3 +110,18 @@ def test_a_secret_never_appears_in_an_error() -> None:
         )
     assert "super-secret-token" not in str(caught.value) + caught.value.details
     assert "leak1234" not in str(caught.value) + caught.value.details
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.cloudflare.com/client/v4/",
+        "http://127.0.0.1:8787",
+        "http://[::1]:8787/v1",
+        "http://sandbox_api.internal/v1",
+        "https://bücher.example/api",
+        "https://proxy-user:proxy-pass@api.vercel.com",
+    ],
+)
+def test_an_api_url_a_request_can_go_to_is_accepted(url: str) -> None:
+    assert settings(api_url=url).api_url == url.rstrip("/")

@@ -11,6 +11,14 @@ from hostile import assert_input_error, pr_event, run_case, sandbox_secrets
 from ci_deploy_sandbox.runtime import Sandbox
 
 HUGE = "x" * 10_000
+#: URLs httpx would send somewhere else, or fail on only late: an unclosed IPv6 bracket, a port
+#: out of range, a blank in the host, and a query or fragment a base URL cannot carry
+BAD_URLS = [
+    "http://[::1/v4",
+    "http://127.0.0.1:99999/v4",
+    "http://exa mple.com/v4",
+    "http://h.example/v4?k=1",
+]
 PATH_CHARS = ["a/b", "..", "a/../b", "id?x=1", "id#frag", "id%2F", "two words", "tab\there"]
 
 OVERSIZED = (
@@ -37,6 +45,7 @@ CASES: list[tuple[str, dict[str, str], str]] = [
     ("env nested deeply", {"env": "[" * 5000 + "]" * 5000}, "env"),
     ("env maps nested deeply", {"env": "a: " + "{b: " * 3000 + "1" + "}" * 3000}, "env"),
     *[(f"oversized {name}", {name: HUGE}, name) for name in OVERSIZED],
+    *[(f"api-url {v!r}", {"api-url": v}, "api-url") for v in BAD_URLS],
 ]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from ci_deploy.config.values import MAX_SECONDS, InvalidValue, split_list
+from ci_deploy.config.values import MAX_SECONDS, InvalidValue, split_list, url_problem
 
 _OFF = {"", "off", "false", "no", "0"}
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?")
@@ -104,9 +104,11 @@ def parse_release_prefix(raw: str) -> str:
 def parse_secret_url(raw: str) -> str:
     """An http(s) URL that may carry a token: the reason never shows the value."""
     text = raw.strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidValue("expected an http(s) URL (the value is not shown: it may hold a token)")
+    problem = url_problem(text)
+    if problem:
+        raise InvalidValue(
+            f"expected an http(s) URL, but {problem} (the value is not shown: it may hold a token)"
+        )
     return text
 
 

@@ -76,6 +76,10 @@ BAD_INPUTS: list[tuple[dict[str, str], str, str]] = [
     ({"branch": "a..b"}, "branch", "expected a branch name"),
     ({"production-branch": "main~1"}, "production-branch", "expected a branch name"),
     ({"comment-key": "a --> b"}, "comment-key", "must not contain '--'"),
+    ({"comment-key": "web\x00x"}, "comment-key", "without control characters"),
+    ({"github-environment": "prod\x1b[31m"}, "github-environment", "without control characters"),
+    ({"github-environment": "prod\u2028::error::x"}, "github-environment", "without control characters"),
+    ({"github-environment": "prod\x85x"}, "github-environment", "without control characters"),
     ({"command": "promote"}, "deployment-id", "required by command 'promote'"),
     ({"no-such-input": "x"}, "no-such-input", "unknown input"),
 ]

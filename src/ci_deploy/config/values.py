@@ -249,9 +249,11 @@ def parse_branch(raw: str) -> str:
 
 
 def parse_single_line(raw: str, *, forbidden: str = "", max_length: int = 1000) -> str:
+    """One line of text: no line break of any kind (``\\u2028`` and ``\\x85`` split lines too) and
+    no control character (a terminal escape would reach the log, the summary and GitHub)."""
     text = raw.strip()
-    if "\n" in text or "\r" in text:
-        raise InvalidValue("expected a single line")
+    if any(ch < " " or "\x7f" <= ch <= "\x9f" or ch in "\u2028\u2029" for ch in text):
+        raise InvalidValue("expected a single line without control characters")
     if len(text) > max_length:
         raise InvalidValue(f"expected at most {max_length} characters, got {_shown(raw)}")
     if forbidden and forbidden in text:

@@ -71,6 +71,7 @@ BAD_INPUTS: list[tuple[dict[str, str], str, str]] = [
     ({"sentry-url": "https://sentry.example.com/#org"}, "sentry-url", "takes no '?' query or '#' fragment"),
     ({"notify-webhook": "https://hooks.example.com:0/T0/secret"}, "notify-webhook", "port is not a number"),
     ({"health-check": "http://exa mple.com/"}, "health-check", "one path or URL per line"),
+    ({"health-check": "/up\x1b[31m"}, "health-check", "one path or URL per line"),
     ({"health-check": "https://example.com:70000/up"}, "health-check", "expected a path starting with '/'"),
     ({"branch": "feature branch"}, "branch", "expected a branch name"),
     ({"branch": "a..b"}, "branch", "expected a branch name"),

@@ -123,7 +123,7 @@ def parse_health_checks(raw: str) -> list[str]:
     for line in (line.strip() for line in raw.splitlines()):
         if not line:
             continue
-        if any(ch.isspace() for ch in line):
+        if any(ch.isspace() for ch in line) or _has_control(line):
             raise InvalidValue(f"expected one path or URL per line, got {_shown(line)}")
         if not (line.startswith("/") or _is_http_url(line)):
             raise InvalidValue(f"expected a path starting with '/' or an http(s) URL, got {_shown(line)}")
@@ -248,11 +248,16 @@ def parse_branch(raw: str) -> str:
     return text
 
 
+def _has_control(text: str) -> bool:
+    """A control character (C0, DEL, C1) or a Unicode line or paragraph separator."""
+    return any(ch < " " or "\x7f" <= ch <= "\x9f" or ch in "\u2028\u2029" for ch in text)
+
+
 def parse_single_line(raw: str, *, forbidden: str = "", max_length: int = 1000) -> str:
     """One line of text: no line break of any kind (``\\u2028`` and ``\\x85`` split lines too) and
     no control character (a terminal escape would reach the log, the summary and GitHub)."""
     text = raw.strip()
-    if any(ch < " " or "\x7f" <= ch <= "\x9f" or ch in "\u2028\u2029" for ch in text):
+    if _has_control(text):
         raise InvalidValue("expected a single line without control characters")
     if len(text) > max_length:
         raise InvalidValue(f"expected at most {max_length} characters, got {_shown(raw)}")

@@ -130,6 +130,23 @@ def test_bad_dotenv_lines_name_env_file(tmp_path: Path, content: str, reason: st
     assert str(caught.value).startswith("input 'env-file': ") and reason in str(caught.value)
 
 
+def test_an_env_file_too_large_to_be_one_is_refused_before_it_is_read_whole(tmp_path: Path) -> None:
+    with (tmp_path / "build.log").open("wb") as log:
+        log.truncate(64 * 1024 * 1024)  # sparse: 64 MiB that take no disk
+    with pytest.raises(InputError) as caught:
+        plan(tmp_path, env_file="build.log")
+    assert str(caught.value).startswith("input 'env-file': ") and "too large to be an env file" in str(
+        caught.value
+    )
+
+
+def test_an_env_file_that_is_a_folder_says_so(tmp_path: Path) -> None:
+    (tmp_path / "env").mkdir()
+    with pytest.raises(InputError) as caught:
+        plan(tmp_path, env_file="env")
+    assert str(caught.value) == f"input 'env-file': {tmp_path / 'env'} is not a regular file"
+
+
 def test_a_missing_secret_names_the_key_and_never_a_value(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         plan(tmp_path, {"OTHER": "value-12345"}, env="TOKEN: ${API_TOKEN}\nOK: ${OTHER}")

@@ -88,10 +88,24 @@ def parse_dotenv(text: str, *, input_name: str) -> dict[str, str]:
     return values
 
 
+#: far above any real env file (Vercel takes 64 KiB for all of a deployment's variables), far
+#: below what would strain memory: a build log or a disk image named by mistake is refused
+MAX_ENV_FILE_BYTES = 1024 * 1024
+
+
 def read_env_file(path: Path) -> dict[str, str]:
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"no such file: {path}", input_name="env-file")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    if not path.is_file():
+        raise InputError(f"{path} is not a regular file", input_name="env-file")
+    with path.open("rb") as handle:
+        data = handle.read(MAX_ENV_FILE_BYTES + 1)
+    if len(data) > MAX_ENV_FILE_BYTES:
+        raise InputError(
+            f"{path} is over {MAX_ENV_FILE_BYTES // 1024} KiB, too large to be an env file",
+            input_name="env-file",
+        )
+    text = data.decode("utf-8", errors="replace")
     if path.suffix.lower() in (".yml", ".yaml"):
         return parse_env_yaml(text, input_name="env-file")
     return parse_dotenv(text, input_name="env-file")

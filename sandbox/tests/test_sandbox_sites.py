@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 
 import pytest
 from memory_world import MemoryBlobs
@@ -63,6 +64,27 @@ def test_folder_without_slash_redirects_to_the_slash_and_serves_its_index() -> N
     assert (get(site, blobs, "/docs").status, get(site, blobs, "/docs").header("location")) == (308, "/docs/")
     assert get(site, blobs, "/docs/").body == b"docs"
     assert get(site, blobs, "/docs/index.html").header("location") == "/docs/"
+
+
+@pytest.mark.parametrize(
+    ("name", "location"),
+    [
+        ("/a b é.html", "/a%20b%20%C3%A9"),
+        ("/100%.html", "/100%25"),
+        ("/x\r\nSet-Cookie: y.html", "/x%0D%0ASet-Cookie%3A%20y"),
+    ],
+)
+def test_a_clean_url_redirect_is_percent_encoded_whatever_the_file_is_named(name: str, location: str) -> None:
+    site, blobs = make_site({name: "odd"})
+    redirected = get(site, blobs, quote(name))
+    assert (redirected.status, redirected.header("location")) == (308, location)
+    assert get(site, blobs, location).body == b"odd"
+
+
+def test_a_redirects_rule_destination_keeps_its_escapes_and_encodes_the_rest() -> None:
+    site, blobs = make_site(SITE, redirects="/old/* /new/:splat 301\n")
+    redirected = get(site, blobs, "/old/a%20b%2Fc")
+    assert (redirected.status, redirected.header("location")) == (301, "/new/a%20b/c")
 
 
 def test_percent_encoded_paths_find_files_with_spaces() -> None:

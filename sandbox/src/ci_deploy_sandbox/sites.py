@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from ci_deploy_sandbox.app import SERVED_BY_HEADER, BlobStore, Request, Response, Site, SiteRegistry
 
@@ -110,8 +110,20 @@ def request_path(request: Request) -> str:
     return unquote(request.path) or "/"
 
 
+#: what stays as is in a ``Location``: the URL delimiters and existing ``%`` escapes
+_LOCATION_SAFE = ":/?#[]@!$&'()*+,;=%"
+
+
 def redirect(location: str, status: int) -> Response:
-    return Response(status, b"", [("Location", location)])
+    """A redirect to ``location``, percent-encoded as the platforms send it: a blank, a
+    non-ASCII letter or a line break (a file may be named so) never goes into a header raw."""
+    return Response(status, b"", [("Location", quote(location, safe=_LOCATION_SAFE))])
+
+
+def path_redirect(path: str, suffix: str, status: int) -> Response:
+    """A redirect to the decoded site ``path`` (escaped again, ``%`` included) plus an
+    already-encoded query ``suffix``."""
+    return redirect(quote(path, safe="/") + suffix, status)
 
 
 def not_served(host: str) -> Response:

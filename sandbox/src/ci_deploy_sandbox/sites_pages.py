@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from ci_deploy_sandbox.app import Request, Response
-from ci_deploy_sandbox.sites import Files, redirect, request_path
+from ci_deploy_sandbox.sites import Files, path_redirect, redirect, request_path
 
 REDIRECT_STATUSES = frozenset({200, 301, 302, 303, 307, 308})
 
@@ -128,21 +128,21 @@ def asset(path: str, query: str, files: Files, request: Request) -> Response:
     """A file by Pages' clean-URL rules, or a redirect to its canonical URL, or the miss."""
     suffix = f"?{query}" if query else ""
     if path.endswith("/index.html") and files.has(path):
-        return redirect(path.removesuffix("index.html") + suffix, 308)
+        return path_redirect(path.removesuffix("index.html"), suffix, 308)
     if path.endswith(".html") and files.has(path):
-        return redirect(path.removesuffix(".html") + suffix, 308)
+        return path_redirect(path.removesuffix(".html"), suffix, 308)
     if path.endswith("/"):
         if files.has(path + "index.html"):
             return files.serve(path + "index.html", request=request)
         if path != "/" and files.has(path.rstrip("/") + ".html"):
-            return redirect(path.rstrip("/") + suffix, 308)
+            return path_redirect(path.rstrip("/"), suffix, 308)
     else:
         if files.has(path):
             return files.serve(path, request=request)
         if files.has(path + ".html"):
             return files.serve(path + ".html", request=request)
         if files.has(path + "/index.html"):
-            return redirect(path + "/" + suffix, 308)
+            return path_redirect(path + "/", suffix, 308)
     return missing(path, files, request)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ci_deploy_sandbox.app import Request, Response
-from ci_deploy_sandbox.sites import Files, redirect, request_path
+from ci_deploy_sandbox.sites import Files, path_redirect, redirect, request_path
 
 OUTPUT = "/.vercel/output"
 STATIC = f"{OUTPUT}/static"
@@ -48,7 +48,7 @@ def serve_vercel(request: Request, files: Files) -> Response:
     path = request_path(request)
     clean = bool(table_of(files).clean_urls)
     if clean and path.endswith(".html") and files.has(path):
-        return redirect(path.removesuffix(".html").removesuffix("/index") or "/", 308)
+        return path_redirect(path.removesuffix(".html").removesuffix("/index") or "/", "", 308)
     found = static_lookup(path, files.has, clean) if path != "/vercel.json" else None
     if found is not None:
         return files.serve(found, request=request)

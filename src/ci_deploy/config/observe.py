@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from ci_deploy.config.values import MAX_SECONDS, InvalidValue, split_list, url_problem
+from ci_deploy.config.urls import url_problem
+from ci_deploy.config.values import MAX_SECONDS, InvalidValue, split_list
 
 _OFF = {"", "off", "false", "no", "0"}
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s?)?")

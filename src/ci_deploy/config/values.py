@@ -10,10 +10,10 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urlsplit
 
 from ci_deploy import redaction
 from ci_deploy.config.templates import check_template
+from ci_deploy.config.urls import url_problem
 from ci_deploy.errors import InputError
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -21,7 +21,6 @@ _FALSE = {"false", "no", "off", "0"}
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-_URL_HOST_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 _PROJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 #: an account, team or deployment id: one URL path segment that needs no escaping
 _IDENTIFIER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
@@ -133,47 +132,6 @@ def parse_health_checks(raw: str) -> list[str]:
 
 def _is_http_url(text: str) -> bool:
     return url_problem(text) is None
-
-
-def url_problem(text: str, *, base: bool = False) -> str | None:
-    """Why ``text`` is no http(s) URL a request can go to, or None. The checks httpx would
-    otherwise fail late, or not at all: it percent-encodes a blank in a host name and sends
-    a bad port on. A ``base`` URL (an API's root) takes no query or fragment: the paths are
-    appended to it."""
-    try:
-        parts = urlsplit(text)
-    except ValueError:  # an unclosed '[' of an IPv6 address, for one
-        return "it does not parse as a URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "it needs http:// or https:// and a host"
-    try:
-        port = parts.port  # raises for one that is no number up to 65535
-    except ValueError:
-        port = 0
-    if port == 0:
-        return "its port is not a number from 1 to 65535"
-    if not _valid_host(parts.hostname):
-        return "its host is no valid host name or IP address"
-    if base and (parts.query or parts.fragment):
-        return "an API's base URL takes no '?' query or '#' fragment"
-    return None
-
-
-def _valid_host(host: str) -> bool:
-    """An IP address, or a DNS name (international names included) of letters, digits, '-'
-    and '_' (which internal hosts use)."""
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(host)
-        return True
-    except ValueError:
-        pass
-    try:
-        name = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return False
-    return all(_URL_HOST_LABEL.fullmatch(label) for label in name.rstrip(".").split("."))
 
 
 def parse_url(raw: str) -> str:

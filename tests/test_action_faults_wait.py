@@ -68,12 +68,14 @@ def test_a_failed_build_fails_the_run_with_its_error_and_log_and_says_so_on_gith
     assert result.code == 1, result.stdout + result.stderr
     assert platform.build_error in error_line(result)  # the build's error
     assert platform.build_log in result.stderr  # and its log's tail
-    assert len(platform.deployments(sandbox)) == 1
+    (failed,) = platform.deployments(sandbox)
+    # the failed deployment is named wherever the failure is: outputs, GitHub, the comment
+    assert result.outputs["deployment-id"] == failed.id and result.outputs["deployed"] == "false"
     github = sandbox.world.apis["github"]
     (record,) = github.deployments(REPOSITORY)  # type: ignore[attr-defined]
-    assert record["statuses"][0]["state"] == "failure"
+    assert record["statuses"][0]["state"] == "failure" and failed.id in str(record["payload"])
     (comment,) = github.comments(REPOSITORY, platform.pr)  # type: ignore[attr-defined]
-    assert "failed" in comment["body"]
+    assert "failed" in comment["body"] and failed.id in comment["body"]
 
 
 def run_without_waiting(

@@ -133,11 +133,13 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     args = build_parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
     from ci_deploy import runner
+    from ci_deploy.shutdown import cancellable
 
     remove_logging = install_logging(args.verbose)
     runner.use(runner.Runner(environ=env))
     try:
-        return _main(args, env)
+        with cancellable():
+            return _main(args, env)
     finally:
         from ci_deploy import head_start
 
@@ -194,6 +196,7 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
     from ci_deploy.foreign_text import DETAILS_LIMIT, block, one_line
     from ci_deploy.http import AmbiguousOutcome
     from ci_deploy.redaction import redact
+    from ci_deploy.shutdown import Cancelled
 
     try:
         return action()
@@ -209,6 +212,9 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
         message = f"network error: {error}; it may or may not have been applied"
         runner.error(one_line(message), title="ci-deploy")
         return 1
+    except Cancelled as cancelled:  # a deploy under way has reported it (comment, summary)
+        runner.error(str(cancelled), title="ci-deploy")
+        return cancelled.exit_code
     except KeyboardInterrupt:
         runner.error("interrupted", title="ci-deploy")
         return 130

@@ -1,13 +1,62 @@
-"""How a one-shot run ends: as soon as its output is out, without the interpreter's teardown."""
+"""How a one-shot run ends: reporting a cancellation like a failure, then as soon as its output
+is out, without the interpreter's teardown."""
 
 from __future__ import annotations
 
 import atexit
 import contextlib
 import os
+import signal
 import sys
 import threading
+from collections.abc import Iterator
+from types import FrameType
 from typing import NoReturn
+
+#: what a cancelled workflow run (the runner, ``docker stop``) or Ctrl-C sends
+CANCEL_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Cancelled(KeyboardInterrupt):
+    """The run was told to stop. Raised where the main thread was, like Ctrl-C's
+    KeyboardInterrupt, so no ``except Exception`` (nor a GitHub call's "only a warning") takes it
+    for an error and goes on; the deploy and the job summary report it on the way out."""
+
+    def __init__(self, signal_number: int) -> None:
+        self.signal_name = signal.Signals(signal_number).name
+        self.exit_code = 128 + signal_number
+        super().__init__(f"cancelled by {self.signal_name} before the run finished")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@contextlib.contextmanager
+def cancellable() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Cancelled` in the main thread. Without it SIGTERM ended
+    the process on the spot (nothing reported, the PR comment left at "deploying"), and as a
+    container's process 1, which has no default action for it, did nothing until the kill.
+    The first signal only: the handlers from before are back while the run reports it, so a
+    second one stops the report itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {number: signal.getsignal(number) for number in CANCEL_SIGNALS}
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+    def cancel(number: int, frame: FrameType | None) -> None:
+        restore()
+        raise Cancelled(number)
+
+    for number in CANCEL_SIGNALS:
+        signal.signal(number, cancel)
+    try:
+        yield
+    finally:
+        restore()
 
 
 def exit_without_teardown(code: int) -> NoReturn:

@@ -25,6 +25,7 @@ from ci_deploy.plan.model import DeployPlan
 from ci_deploy.platforms.base import Deployment, PreflightFacts
 from ci_deploy.report.outcome import Outcome, live_url
 from ci_deploy.report.render import State
+from ci_deploy.shutdown import Cancelled
 
 log = logging.getLogger("ci_deploy.commands.deploy")
 
@@ -50,18 +51,25 @@ def deploy(session: Session, plan: DeployPlan, outcome: Outcome) -> HealthOutcom
         publisher.finish_deployment(ok=True, url=outcome.url, done=ready)
         announce(session.settings, session.facts(outcome, "ready"))
         return health
-    except CiDeployError as error:
+    except (CiDeployError, Cancelled) as error:
         if publisher.deployment is None:
             publisher.start_deployment(_github_spec(plan, outcome.deployment))
-        state: State = "rolled-back" if outcome.rolled_back_to else "failed"
+        state = _failed_state(outcome, error)
         health_facts = error.health.facts() if isinstance(error, HealthFailure) else None
-        facts = session.facts(outcome, state, health=health_facts, error=str(error), hint=error.details)
+        hint = error.details if isinstance(error, CiDeployError) else ""
+        facts = session.facts(outcome, state, health=health_facts, error=str(error), hint=hint)
         publisher.comment(facts)
         publisher.finish_deployment(ok=False, url=outcome.url, description=str(error))
         announce(session.settings, facts)
         raise
     finally:
         outcome.record_github(publisher.comment_id, publisher.deployment_id)
+
+
+def _failed_state(outcome: Outcome, error: CiDeployError | Cancelled) -> State:
+    if outcome.rolled_back_to:
+        return "rolled-back"
+    return "cancelled" if isinstance(error, Cancelled) else "failed"
 
 
 def _require_env(session: Session, plan: DeployPlan) -> None:
@@ -91,7 +99,7 @@ def _deploy(
             platform.set_env_vars(list(plan.env.variables), plan.request.environment)
             outcome.record_env_names(plan.env.names)
     with runner.group(f"Deploy {plan.artifact.label} ({len(plan.artifact.files)} files)"):
-        deployment = platform.deploy(plan.artifact, plan.request)
+        deployment = platform.deploy(plan.artifact, plan.request, created=outcome.record_created)
     outcome.record_deployment(deployment)
     if deployment.environment != plan.request.environment:
         runner.warning(

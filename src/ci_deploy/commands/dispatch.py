@@ -28,6 +28,7 @@ from ci_deploy.plan import Plan, build_plan
 from ci_deploy.plan.model import CleanupPlan, DeployPlan, DomainsPlan, MakeLivePlan
 from ci_deploy.report.outcome import Outcome
 from ci_deploy.report.render import HealthFacts, ReportFacts, State, render_summary
+from ci_deploy.shutdown import Cancelled
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,9 @@ def run(inputs: Mapping[str, str], environ: Mapping[str, str], *, operation: Ope
     except CiDeployError as error:
         facts = session.facts(outcome, "failed", error=str(error), hint=error.details)
         runner.append_summary(render_summary(facts))
+        raise
+    except Cancelled as cancelled:
+        runner.append_summary(render_summary(session.facts(outcome, "cancelled", error=str(cancelled))))
         raise
     finally:
         runner.set_outputs(outcome.outputs())

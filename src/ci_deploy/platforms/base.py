@@ -32,6 +32,9 @@ class FirstRead:
 #: the raw inputs (trimmed, with the platform's env fallbacks) -> the run's first reads
 FirstReads = Callable[[Mapping[str, str]], Sequence[FirstRead]]
 
+#: told of a deployment (building) as soon as it exists (:meth:`Platform.deploy`)
+Created = Callable[["Deployment"], None]
+
 #: the sandbox names the deployment that answered in this response header; the real platforms do
 #: not send it, so the health checker only uses it when present
 SERVED_BY_HEADER = "x-sandbox-deployment"
@@ -199,9 +202,13 @@ class Platform(Protocol):
         """The production deployment live right now (the rollback target), or None."""
         ...
 
-    def deploy(self, artifact: Artifact, request: DeployRequest) -> Deployment:
+    def deploy(
+        self, artifact: Artifact, request: DeployRequest, created: Created | None = None
+    ) -> Deployment:
         """Upload what is missing, create exactly one deployment, wait (``request.wait``) until
-        it is ready within ``settings.timeout``. Raises DeployFailed / DeployTimeout."""
+        it is ready within ``settings.timeout``. Raises DeployFailed / DeployTimeout. ``created``
+        hears of the deployment (building) as soon as it exists: a run that fails or is
+        cancelled while it waits can still name it."""
         ...
 
     def assign_preview_domain(self, deployment: Deployment, host: str) -> str:

@@ -38,6 +38,12 @@ class Outcome:
     sentry: SentryFacts | None = None
     perf: PerfFacts | None = None
 
+    def record_created(self, deployment: Deployment) -> None:
+        """The deployment exists and builds: named in the outputs, the summary and the PR comment
+        even if the run then fails or is cancelled while it waits (``deployed`` stays false)."""
+        self.deployment = deployment
+        self.environment = deployment.environment
+
     def record_deployment(self, deployment: Deployment) -> None:
         """The deployment this run created (the platform may have chosen its environment)."""
         self.deployment = deployment

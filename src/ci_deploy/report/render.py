@@ -17,7 +17,7 @@ from ci_deploy.report.observe import SentryFacts, sentry_cell
 from ci_deploy.report.perf import PerfFacts, perf_table
 from ci_deploy.report.text import cell_text, escape, link
 
-State = Literal["deploying", "ready", "failed", "removed", "rolled-back", "planned"]
+State = Literal["deploying", "ready", "failed", "cancelled", "removed", "rolled-back", "planned"]
 Audience = Literal["comment", "summary"]
 _MAX_HEALTH_ROWS = 50
 
@@ -93,6 +93,7 @@ def _title(facts: ReportFacts) -> str:
         "deploying": f"⏳ {kind} deploying… ({where})",
         "ready": f"✅ {kind} ready ({where})",
         "failed": f"❌ {kind} deploy failed ({where})",
+        "cancelled": f"⏹️ {kind} deploy cancelled ({where})",
         "removed": f"🧹 Preview removed ({where})",
         "rolled-back": f"↩️ {kind} rolled back ({where})",
         "planned": f"📝 Dry run: nothing was changed ({where})",

@@ -21,6 +21,7 @@ from ci_deploy.artifact import Artifact
 from ci_deploy.concurrency import Prefetch
 from ci_deploy.errors import DeployTimeout, InputError, PlatformError
 from ci_deploy.platforms.base import (
+    Created,
     Deployment,
     DeployRequest,
     DomainStatus,
@@ -72,7 +73,7 @@ class CloudflarePages:
         self.account = settings.account or ""
         self.project: dict[str, Any] | None = None
         self._assets: AssetUploader | None = None
-        # started by check_limits: hashing overlaps with the round trips before the upload
+        # started by prepare: hashing overlaps with the round trips before the upload
         self._hashing: Prefetch[tuple[files.SiteFiles, list[files.Asset]]] = Prefetch()
 
     # --- connecting -------------------------------------------------------------------------
@@ -80,12 +81,6 @@ class CloudflarePages:
     def prepare(self, artifact: Artifact, request: DeployRequest) -> None:
         site = files.split_site(artifact)
         self._hashing.start(artifact, lambda: (site, files.hash_assets(site.assets)))
-
-    @staticmethod
-    def _checked_site(artifact: Artifact) -> files.SiteFiles:
-        site = files.split_site(artifact)
-        files.check_site_limits(site, artifact.label)
-        return site
 
     def connect(self, *, read_only: bool = False) -> None:
         if self.project is not None:
@@ -143,7 +138,7 @@ class CloudflarePages:
         """The artifact split and hashed once (started by ``prepare``, or now)."""
 
         def now() -> tuple[files.SiteFiles, list[files.Asset]]:
-            site = self._checked_site(artifact)
+            site = files.checked_site(artifact)
             return site, files.hash_assets(site.assets)
 
         return self._hashing.get(artifact, now)
@@ -161,7 +156,9 @@ class CloudflarePages:
             bytes_new=sum(distinct[h].file.size for h in missing if h in distinct),
         )
 
-    def deploy(self, artifact: Artifact, request: DeployRequest) -> Deployment:
+    def deploy(
+        self, artifact: Artifact, request: DeployRequest, created: Created | None = None
+    ) -> Deployment:
         project = self._require_project()
         branch = self._branch_for(
             request, str(project.get("production_branch") or self.settings.production_branch)
@@ -175,12 +172,11 @@ class CloudflarePages:
         with uploader.upserting(list(distinct_assets(assets))):
             result = deployments.create(fields, model.deployment_files(site.form_files))
         log.info("Created deployment %s (%s)", result.get("id"), result.get("url"))
-        if model.environment_of(result) != request.environment:
-            log.warning(
-                "Cloudflare made deployment %s a %s deployment",
-                result.get("id"),
-                model.environment_of(result),
-            )
+        environment = model.environment_of(result)
+        if environment != request.environment:
+            log.warning("Cloudflare made deployment %s a %s deployment", result.get("id"), environment)
+        if created is not None:
+            created(self._to_deployment(result, building=True, pr_number=request.pr_number))
         if request.wait:
             result = self._wait(deployments, result)
         deployment = self._to_deployment(result, building=not request.wait, pr_number=request.pr_number)

@@ -187,6 +187,13 @@ def check_site_limits(site: SiteFiles, label: str, max_files: int = MAX_FILES) -
         )
 
 
+def checked_site(artifact: Artifact) -> SiteFiles:
+    """:func:`split_site` within the limits that need no upload token (:func:`check_site_limits`)."""
+    site = split_site(artifact)
+    check_site_limits(site, artifact.label)
+    return site
+
+
 def hash_assets(files: list[ArtifactFile]) -> list[Asset]:
     """Every asset with its key, in artifact order, one file after another: a built site is in
     the page cache, so hashing is CPU work, and base64 holds the interpreter lock — measured,

@@ -9,7 +9,6 @@ one concern, this facade only wires them to the protocol.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import uuid
@@ -20,6 +19,7 @@ from ci_deploy.artifact import Artifact
 from ci_deploy.concurrency import Prefetch
 from ci_deploy.errors import InputError, NotFoundError, PlatformError
 from ci_deploy.platforms.base import (
+    Created,
     Deployment,
     DeployRequest,
     DomainStatus,
@@ -35,7 +35,13 @@ from ci_deploy.platforms.vercel import env as vercel_env
 from ci_deploy.platforms.vercel import files as vercel_files
 from ci_deploy.platforms.vercel import promote as vercel_promote
 from ci_deploy.platforms.vercel.api import Clock, Sleep, VercelApi, VercelApiError
-from ci_deploy.platforms.vercel.deployments import create_body, create_once, create_query, create_with_uploads
+from ci_deploy.platforms.vercel.deployments import (
+    as_deployment,
+    create_body,
+    create_once,
+    create_query,
+    create_with_uploads,
+)
 from ci_deploy.platforms.vercel.project import (
     auto_promotion_paused,
     find_project,
@@ -135,7 +141,9 @@ class Vercel:
 
     # --- deploying ---------------------------------------------------------------------------
 
-    def deploy(self, artifact: Artifact, request: DeployRequest) -> Deployment:
+    def deploy(
+        self, artifact: Artifact, request: DeployRequest, created: Created | None = None
+    ) -> Deployment:
         layout = self._layout(artifact, request)
         entries = self._hashing.get(artifact, lambda: vercel_files.hash_layout(layout))
         production = request.environment == "production"
@@ -151,18 +159,11 @@ class Vercel:
             )
             paused = paused_read.result()
         log.info("created Vercel deployment %s (%d file(s) uploaded)", data["id"], uploaded.files)
+        if created is not None:
+            created(as_deployment(data, self.project, request, uploaded, building=True))
         if request.wait:
             data = self._until_live(data, production=production, paused=paused)
-        deployment = to_deployment(
-            data, str(self.project["name"]), files_uploaded=uploaded.files, bytes_uploaded=uploaded.bytes
-        )
-        return dataclasses.replace(
-            deployment,
-            state=deployment.state if request.wait else "building",
-            branch=deployment.branch or request.branch,
-            commit_sha=deployment.commit_sha or request.commit_sha,
-            pr_number=deployment.pr_number if deployment.pr_number is not None else request.pr_number,
-        )
+        return as_deployment(data, self.project, request, uploaded, building=not request.wait)
 
     def _until_live(self, data: dict[str, Any], *, production: bool, paused: bool) -> dict[str, Any]:
         """Wait until ready; promote explicitly when Vercel staged it instead of promoting."""

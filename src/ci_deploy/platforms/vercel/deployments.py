@@ -13,16 +13,18 @@ and the one carrying this run's ``meta.ciDeployRunKey`` is taken before anything
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
 from ci_deploy.errors import PlatformError
 from ci_deploy.http import CREATE_RETRY, AmbiguousOutcome
-from ci_deploy.platforms.base import DeployRequest
+from ci_deploy.platforms.base import Deployment, DeployRequest
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, interpret
 from ci_deploy.platforms.vercel.files import FileEntry, distinct, file_list
 from ci_deploy.platforms.vercel.project import get_deployment, list_deployments
 from ci_deploy.platforms.vercel.upload import UploadResult, in_flight_for, upload_missing
+from ci_deploy.platforms.vercel.urls import to_deployment
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
@@ -156,3 +158,24 @@ def create_with_uploads(
             result = upload_missing(api, by_sha, exc.missing, in_flight_for(api.clock() - started))
             files, size = files + result.files, size + result.bytes
     raise PlatformError(f"Vercel still reports missing files after {MISSING_ROUNDS} upload rounds")
+
+
+def as_deployment(
+    data: dict[str, Any],
+    project: dict[str, Any],
+    request: DeployRequest,
+    uploaded: UploadResult,
+    *,
+    building: bool,
+) -> Deployment:
+    """The run's deployment from Vercel's answer, what the answer leaves out taken from the request."""
+    deployment = to_deployment(
+        data, str(project["name"]), files_uploaded=uploaded.files, bytes_uploaded=uploaded.bytes
+    )
+    return dataclasses.replace(
+        deployment,
+        state="building" if building else deployment.state,
+        branch=deployment.branch or request.branch,
+        commit_sha=deployment.commit_sha or request.commit_sha,
+        pr_number=deployment.pr_number if deployment.pr_number is not None else request.pr_number,
+    )

@@ -83,3 +83,16 @@ def test_the_first_signal_cancels_and_a_second_one_meets_the_handler_from_before
         assert seen == [signal.SIGTERM] and signal.getsignal(signal.SIGTERM) is handler
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_signal_before_the_run_starts_deploying_is_the_same_one_line_and_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci_deploy import head_start
+    from ci_deploy.cli import main
+
+    monkeypatch.setattr(head_start, "start", lambda inputs, env: signal.raise_signal(signal.SIGTERM))
+    site = make_site(tmp_path / "dist")
+    argv = ["deploy", str(site), "--platform", "vercel", "--project", "shop", "--token", "tok-123456"]
+    assert main(argv, environ={"PATH": "/usr/bin:/bin"}) == 143
+    assert capsys.readouterr().err.strip() == "error: ci-deploy: cancelled by SIGTERM before the run finished"

@@ -133,13 +133,16 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
     args = build_parser().parse_args(argv)
     env = dict(os.environ if environ is None else environ)
     from ci_deploy import runner
-    from ci_deploy.shutdown import cancellable
+    from ci_deploy.shutdown import Cancelled, cancellable
 
     remove_logging = install_logging(args.verbose)
     runner.use(runner.Runner(environ=env))
     try:
         with cancellable():
             return _main(args, env)
+    except Cancelled as cancelled:  # the boundary lets it through: a deploy under way has reported it
+        runner.error(str(cancelled), title="ci-deploy")
+        return cancelled.exit_code
     finally:
         from ci_deploy import head_start
 
@@ -212,9 +215,8 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
         message = f"network error: {error}; it may or may not have been applied"
         runner.error(one_line(message), title="ci-deploy")
         return 1
-    except Cancelled as cancelled:  # a deploy under way has reported it (comment, summary)
-        runner.error(str(cancelled), title="ci-deploy")
-        return cancelled.exit_code
+    except Cancelled:  # for main(), which sees it come from before this boundary too
+        raise
     except KeyboardInterrupt:
         runner.error("interrupted", title="ci-deploy")
         return 130

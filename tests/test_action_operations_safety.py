@@ -128,3 +128,22 @@ def test_an_invalid_token_is_called_invalid_not_short_of_a_permission(
     assert len(errors) == 1 and "token" in errors[0]
     assert "invalid" in errors[0].lower() or "not valid" in errors[0]
     assert "permission" not in errors[0]
+
+
+@pytest.mark.parametrize("platform", ["cloudflare-pages", "vercel"])
+def test_operations_on_a_project_nothing_was_deployed_to_name_it_or_find_nothing_to_clean(
+    platform: str, sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inputs = platform_inputs(sandbox, platform, "never-deployed", make_site(tmp_path / "dist"))
+    start = last_seq(sandbox)
+    rollback = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA1, {**inputs, "command": "rollback"})
+    errors = [line for line in rollback.stdout.splitlines() if line.startswith("::error")]
+    assert rollback.code == 2, rollback.stdout + rollback.stderr
+    assert (
+        len(errors) == 1 and "input 'project'" in errors[0] and "'never-deployed' does not exist" in errors[0]
+    )
+    cleanup = run_push(
+        capsys, tmp_path, sandbox, "refs/heads/main", SHA1, {**inputs, "command": "cleanup", "pr-number": "7"}
+    )
+    assert cleanup.code == 0 and "Deleted 0 preview deployment(s) of PR #7" in cleanup.stdout
+    assert writes_since(sandbox, start) == []

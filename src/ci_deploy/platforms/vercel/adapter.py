@@ -93,8 +93,13 @@ class Vercel:
 
     @property
     def project(self) -> dict[str, Any]:
+        """The project; one a read-only look did not find (nothing deployed yet) is the input's error."""
         if self._project is None:
-            raise PlatformError("the Vercel adapter is not connected to a project (call connect first)")
+            raise NotFoundError(
+                f"the Vercel project '{self.settings.project}' does not exist: nothing has been deployed "
+                "there yet; check 'project' and 'account'",
+                input_name="project",
+            )
         return self._project
 
     def _fresh_project(self) -> dict[str, Any]:
@@ -219,9 +224,9 @@ class Vercel:
     # --- operations --------------------------------------------------------------------------
 
     def find_previews(self, pr_number: int, branch: str | None, known_ids: set[str]) -> list[Deployment]:
-        return [
-            self._deployment(data) for data in pr_previews(self.api, self.project["id"], pr_number, known_ids)
-        ]
+        if self._project is None:  # nothing was ever deployed: nothing to clean up
+            return []
+        return [self._deployment(d) for d in pr_previews(self.api, self.project["id"], pr_number, known_ids)]
 
     def delete_deployment(self, deployment_id: str) -> None:
         if deployment_id == production_id(self._fresh_project()):

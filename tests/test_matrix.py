@@ -104,6 +104,15 @@ def test_domains_may_also_be_written_as_one_comma_or_newline_separated_string(tm
         (SITES_YML.replace('paths: ["docs/**", "package-lock.json"]', "paths: []"), "sites[0].paths"),
         (SITES_YML.replace("name: web", "name: docs"), "sites: two sites are named 'docs'"),
         (SITES_YML.replace("name: web", "name: my site"), "sites[1].name: String should match pattern"),
+        # the inputs' own checks: a bad project or domain fails the plan job, not each deploy job
+        (
+            SITES_YML.replace("project: acme-docs", "project: acme docs"),
+            "sites[0].project: expected a project",
+        ),
+        (
+            SITES_YML.replace("www.example.com, example.com", "https://example.com"),
+            "sites[1].domains: expected",
+        ),
     ],
 )
 def test_a_bad_sites_file_is_one_line_naming_the_file_and_the_key(

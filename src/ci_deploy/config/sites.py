@@ -31,7 +31,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
+from ci_deploy.config.parsers import PARSERS
 from ci_deploy.config.path_globs import PathFilter
+from ci_deploy.config.values import parse_hostname
 from ci_deploy.errors import InputError
 
 
@@ -61,6 +63,19 @@ class Site(BaseModel):
         if isinstance(value, str):
             return [part.strip() for part in value.replace(",", "\n").splitlines() if part.strip()]
         return value
+
+    @field_validator("domains")
+    @classmethod
+    def _domains_are_host_names(cls, domains: list[str]) -> list[str]:
+        """The ``domains`` input's own check, so a bad one fails the plan job, not every deploy."""
+        return [parse_hostname(domain) for domain in domains]
+
+    @field_validator("project")
+    @classmethod
+    def _project_is_a_name(cls, project: str) -> str:
+        """The ``project`` input's own check, for the same reason."""
+        checked: str = PARSERS["project"](project)
+        return checked
 
     @property
     def path_filter(self) -> PathFilter:

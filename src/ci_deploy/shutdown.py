@@ -27,9 +27,6 @@ class Cancelled(KeyboardInterrupt):
         self.exit_code = 128 + signal_number
         super().__init__(f"cancelled by {self.signal_name} before the run finished")
 
-    def __str__(self) -> str:
-        return str(self.args[0])
-
 
 @contextlib.contextmanager
 def cancellable() -> Iterator[None]:

@@ -24,7 +24,7 @@ def _slug_branch(branch: str) -> str:
 def _check_limits(artifact: Artifact, environment: Environment) -> None:
     from ci_deploy.platforms.cloudflare_pages import files
 
-    files.check_site_limits(files.split_site(artifact), artifact.label)
+    files.checked_site(artifact)
 
 
 def _open(settings: PlatformSettings) -> Platform:

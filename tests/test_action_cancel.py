@@ -96,3 +96,20 @@ def test_a_signal_before_the_run_starts_deploying_is_the_same_one_line_and_exit_
     argv = ["deploy", str(site), "--platform", "vercel", "--project", "shop", "--token", "tok-123456"]
     assert main(argv, environ={"PATH": "/usr/bin:/bin"}) == 143
     assert capsys.readouterr().err.strip() == "error: ci-deploy: cancelled by SIGTERM before the run finished"
+
+
+def test_a_signal_while_the_inputs_are_checked_still_writes_every_output_and_the_summary(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci_deploy.commands import dispatch
+
+    def signalled(inputs: object, environ: object) -> None:
+        signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(dispatch, "settings_from_inputs", signalled)
+    inputs = platform_inputs(sandbox, "vercel", "shop", make_site(tmp_path / "dist"))
+    event = pull_request_event(41, sha=SHA, head_ref="early")
+    result = run_action(capsys, tmp_path, event_name="pull_request", event=event, inputs=inputs)
+    assert result.code == 143
+    assert result.outputs["deployed"] == "false" and "deployment-id" in result.outputs
+    assert "deploy cancelled" in result.summary and "cancelled by SIGTERM" in result.summary

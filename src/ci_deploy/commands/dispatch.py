@@ -82,7 +82,7 @@ def run(inputs: Mapping[str, str], environ: Mapping[str, str], *, operation: Ope
         settings = settings_from_inputs(inputs, environ)
         ctx = RunContext.from_environ(environ)
         target = resolve_target(settings, ctx, load_event(ctx), operation)
-    except CiDeployError as error:
+    except (CiDeployError, Cancelled) as error:
         runner.append_summary(render_summary(_early_failure(inputs, error)))
         runner.set_outputs(outcome.outputs())
         raise
@@ -146,13 +146,14 @@ def _artifact_for(session: Session) -> Iterator[Artifact | None]:
         yield artifact
 
 
-def _early_failure(inputs: Mapping[str, str], error: CiDeployError) -> ReportFacts:
-    """The summary of a run that failed before its settings were valid: what is known."""
+def _early_failure(inputs: Mapping[str, str], error: CiDeployError | Cancelled) -> ReportFacts:
+    """The summary of a run that failed (or was cancelled) before its settings were valid: what
+    is known."""
     return ReportFacts(
         platform=(inputs.get("platform") or "").strip()[:40] or "-",
         project=(inputs.get("project") or "").strip()[:80] or "-",
         environment="preview",
-        state="failed",
+        state="cancelled" if isinstance(error, Cancelled) else "failed",
         error=str(error),
-        hint=error.details,
+        hint=error.details if isinstance(error, CiDeployError) else "",
     )

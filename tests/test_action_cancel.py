@@ -113,3 +113,13 @@ def test_a_signal_while_the_inputs_are_checked_still_writes_every_output_and_the
     assert result.code == 143
     assert result.outputs["deployed"] == "false" and "deployment-id" in result.outputs
     assert "deploy cancelled" in result.summary and "cancelled by SIGTERM" in result.summary
+
+
+def test_a_signal_ignored_on_entry_stays_ignored() -> None:
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as nohup or a background job has it
+    try:
+        with cancellable():
+            signal.raise_signal(signal.SIGTERM)  # nothing happens
+            assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -38,7 +38,8 @@ def cancellable() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {number: signal.getsignal(number) for number in CANCEL_SIGNALS}
+    # A signal ignored on entry stays ignored (a shell's background job ignores SIGINT; nohup).
+    previous = {n: h for n in CANCEL_SIGNALS if (h := signal.getsignal(n)) != signal.SIG_IGN}
 
     def restore() -> None:
         for number, handler in previous.items():
@@ -48,7 +49,7 @@ def cancellable() -> Iterator[None]:
         restore()
         raise Cancelled(number)
 
-    for number in CANCEL_SIGNALS:
+    for number in previous:
         signal.signal(number, cancel)
     try:
         yield

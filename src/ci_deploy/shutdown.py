@@ -38,7 +38,7 @@ def cancellable() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    # A signal ignored on entry stays ignored (a shell's background job ignores SIGINT; nohup).
+    # A signal ignored on entry stays ignored (a shell starts background jobs with SIGINT ignored).
     previous = {n: h for n in CANCEL_SIGNALS if (h := signal.getsignal(n)) != signal.SIG_IGN}
 
     def restore() -> None:

@@ -71,6 +71,15 @@ class Domains:
             raise VercelErrorReply(
                 409, "domain_already_in_use", f"{name} is already assigned to this project"
             )
+        holder = self._holder_in_scope(scope, name)
+        if holder is not None:  # Vercel: 409 until it is removed from that project
+            raise VercelErrorReply(
+                409,
+                "domain_already_in_use",
+                f"Cannot add {name} since it's already assigned to another project.",
+                projectId=holder["id"],
+                domain={"name": name},
+            )
         now = self.ctx.now_ms()
         record = {
             "name": name,
@@ -153,6 +162,11 @@ class Domains:
         )
 
     # --- helpers --------------------------------------------------------------------------------
+
+    def _holder_in_scope(self, scope: Scope, name: str) -> JsonDict | None:
+        """The other project of the same account or team that has ``name``, if any."""
+        ours = (p for p in self.ctx.store.projects.values() if p["accountId"] == scope.owner_id)
+        return next((p for p in ours if any(d["name"] == name for d in p["_domains"])), None)
 
     def _needs_verification(self, scope: Scope, name: str) -> bool:
         flagged = {str(d).lower() for d in self.ctx.setting("vercel.domains_needing_verification", []) or []}

@@ -35,3 +35,15 @@ def test_a_vercel_domain_in_use_elsewhere_verifies_once_its_txt_record_exists(
     assert call("POST", verify, {}).status == 400
     dns.add(world, challenge["domain"], "TXT", challenge["value"])
     assert js(call("POST", verify, {}))["verified"] is True
+
+
+def test_a_domain_another_project_of_the_team_holds_is_409_until_removed_there(call: Call) -> None:
+    for name in ("site", "other"):
+        call("POST", "/v11/projects", {"name": name})
+    assert call("POST", "/v10/projects/site/domains", {"name": "www.shop.localhost"}).status == 200
+    taken = call("POST", "/v10/projects/other/domains", {"name": "www.shop.localhost"})
+    error = js(taken)["error"]
+    assert (taken.status, error["code"]) == (409, "domain_already_in_use")
+    assert "another project" in error["message"] and error["projectId"].startswith("prj_")
+    assert call("DELETE", "/v9/projects/site/domains/www.shop.localhost").status == 200
+    assert call("POST", "/v10/projects/other/domains", {"name": "www.shop.localhost"}).status == 200

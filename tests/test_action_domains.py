@@ -119,6 +119,35 @@ def test_a_domain_step_that_never_gets_an_answer_is_reported_and_the_deploy_pass
     assert result.outputs["url"], "the deployment itself is live"
 
 
+@pytest.mark.parametrize(
+    ("platform", "said"),
+    [
+        ("cloudflare-pages", "is already in use by a project"),
+        ("vercel", "already assigned to another project"),
+    ],
+)
+def test_a_domain_another_project_holds_is_an_error_naming_that_without_dns_records_to_add(
+    platform: str, said: str, sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.set("cloudflare.zones", ["shop.localhost"])
+    results = []
+    for project in ("shop", "other"):
+        inputs = {
+            **platform_inputs(sandbox, platform, project, make_site(tmp_path / project)),
+            "domains": DOMAIN,
+            "domains-timeout": "1",
+        }
+        results.append(run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA1, inputs))
+    second = results[1]
+    assert second.code == 0, second.stdout + second.stderr
+    (domain,) = json.loads(second.outputs["domains"])
+    assert (domain["status"], domain["records"]) == ("error", [])
+    warning = next(
+        line for line in second.stdout.splitlines() if line.startswith("::warning") and DOMAIN in line
+    )
+    assert said in warning and "needs" not in warning
+
+
 PREVIEW_HOST_CALLS = [("cloudflare-pages", "cloudflare.dns.create"), ("vercel", "vercel.aliases.assign")]
 
 

@@ -192,7 +192,8 @@ class DomainsApi:
         reason = validation.get("error_message") or (result.get("verification_data") or {}).get(
             "error_message"
         )
-        records = () if note is None else needed_records(name, self._target, result)
+        attached = "name" in result  # an attach Cloudflare refused left only {"status": "error"}
+        records = needed_records(name, self._target, result) if note is not None and attached else ()
         message = "CNAME in place; waiting for Cloudflare to validate the domain" if note is None else note
         if not message:
             message = "; ".join(f"add the DNS record {r.type} {r.name} -> {r.value}" for r in records)

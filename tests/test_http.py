@@ -103,12 +103,14 @@ def test_retry_after_as_an_http_date_is_honoured(
     assert len(fake.sleeps) == 1 and 4.0 <= fake.sleeps[0] <= 6.0
 
 
-def test_a_retry_after_longer_than_the_budget_left_ends_the_retries_at_once(
-    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime
+def test_a_retry_after_longer_than_the_budget_left_ends_the_retries_at_once_and_says_why(
+    httpx_mock: HTTPXMock, client: httpx.Client, fake: FakeTime, caplog: pytest.LogCaptureFixture
 ) -> None:
-    httpx_mock.add_response(status_code=429, headers={"Retry-After": str(int(http.RETRY_BUDGET) + 1)})
+    httpx_mock.add_response(status_code=429, headers={"Retry-After": "3600"})
     assert send(client, fake).status_code == 429
     assert fake.sleeps == []
+    (said,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert "asks to wait 3600 s (Retry-After), longer than this run retries for" in said
 
 
 def test_retries_never_wait_past_the_runs_deadline(

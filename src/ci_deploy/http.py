@@ -207,9 +207,17 @@ def delay_after_answer(budget: Budget, method: str, url: str, response: httpx.Re
     status the policy retries or a rate limit, within the budget)."""
     if response.status_code not in budget.policy.statuses and not is_rate_limited(response):
         return None
-    delay = budget.next_delay(retry_after_seconds(response))
+    retry_after = retry_after_seconds(response)
+    delay = budget.next_delay(retry_after)
     if delay is not None:
         log.info("%s %s answered %s; retrying in %.1fs", method, _path(url), response.status_code, delay)
+    elif retry_after is not None and budget.elapsed + retry_after > budget.policy.budget:
+        # Said once, plainly: the error that follows is only the platform's "too many requests".
+        log.warning(
+            "%s %s answered %s and asks to wait %.0f s (Retry-After), longer than this run retries "
+            "for (%.0f s in all); not waiting",
+            method, _path(url), response.status_code, retry_after, budget.policy.budget,
+        )  # fmt: skip
     return delay
 
 

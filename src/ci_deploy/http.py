@@ -212,13 +212,26 @@ def delay_after_answer(budget: Budget, method: str, url: str, response: httpx.Re
     if delay is not None:
         log.info("%s %s answered %s; retrying in %.1fs", method, _path(url), response.status_code, delay)
     elif retry_after is not None and budget.elapsed + retry_after > budget.policy.budget:
-        # Said once, plainly: the error that follows is only the platform's "too many requests".
-        log.warning(
-            "%s %s answered %s and asks to wait %.0f s (Retry-After), longer than this run retries "
-            "for (%.0f s in all); not waiting",
-            method, _path(url), response.status_code, retry_after, budget.policy.budget,
-        )  # fmt: skip
+        _say_not_waiting(method, url, response.status_code, retry_after, budget.policy.budget)
     return delay
+
+
+#: the endpoints whose over-long Retry-After has been reported (once each: uploads run in parallel)
+_not_waited_for: set[str] = set()
+
+
+def _say_not_waiting(method: str, url: str, status: int, retry_after: float, budget: float) -> None:
+    """Said plainly, once per endpoint: the error that follows is only the platform's "too
+    many requests", and the run did not wait at all."""
+    where = f"{method} {_path(url)}"
+    if where in _not_waited_for:
+        return
+    _not_waited_for.add(where)
+    log.warning(
+        "%s answered %s and asks to wait %.0f s (Retry-After), longer than this run retries for "
+        "(%.0f s in all); not waiting",
+        where, status, retry_after, budget,
+    )  # fmt: skip
 
 
 def delay_after_error(

@@ -184,6 +184,14 @@ def _on_failure(
     if plan.on_health_failure == "rollback" and deployment.environment == "production":
         if previous is None or previous.id == deployment.id:
             raise HealthFailure(f"{message}; no earlier production deployment to roll back to", health)
+        newer = _taken_over(session, deployment, previous)
+        if newer is not None:
+            raise HealthFailure(
+                f"{message}; production now serves {newer}, neither this run's {deployment.id} nor "
+                f"the one before it (another run or a person changed it meanwhile), so it is not "
+                f"rolled back over that",
+                health,
+            )
         with runner.group(f"Roll back to {previous.id}"):
             restored = _rolled_back(session, previous, deployment, health, message)
             outcome.record_rollback(restored.id)
@@ -191,6 +199,20 @@ def _on_failure(
         verdict = _recheck_verdict(recheck)
         raise HealthFailure(f"{message}; rolled back to {restored.id}, and {verdict}", health)
     raise HealthFailure(message, health)
+
+
+def _taken_over(session: Session, deployment: Deployment, previous: Deployment) -> str | None:
+    """The id production serves now when it is neither this run's deployment nor the one a
+    rollback would restore: a concurrent deploy (or a person) took production over, and rolling
+    back would undo their change, not ours. None when it is ours, or cannot be read (then the
+    rollback goes ahead, as asked)."""
+    try:
+        live = session.platform.live_production()
+    except (CiDeployError, *http.NO_ANSWER):
+        return None
+    if live is None or live.id in (deployment.id, previous.id):
+        return None
+    return live.id
 
 
 def _rolled_back(

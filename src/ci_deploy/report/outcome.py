@@ -45,10 +45,10 @@ class Outcome:
         self.environment = deployment.environment
 
     def record_deployment(self, deployment: Deployment) -> None:
-        """The deployment this run created (the platform may have chosen its environment)."""
-        self.deployment = deployment
+        """The deployment this run created, as ready as asked (the platform may have chosen its
+        environment)."""
+        self.record_created(deployment)
         self.deployed = True
-        self.environment = deployment.environment
         self.alias_url = deployment.alias_url
 
     def record_made_live(self, deployment: Deployment) -> None:

@@ -8,12 +8,17 @@ All servers started are shut down when the block ends.
 
 from __future__ import annotations
 
+import shutil
 import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
 
 
 @dataclass
@@ -23,6 +28,7 @@ class Seen:
     requestline: str
     path: str
     headers: dict[str, str]
+    client_port: int = 0
 
 
 Reply = tuple[int, dict[str, str], bytes]
@@ -56,7 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         state = self.server.state
-        seen = Seen(self.requestline, self.path, {k.lower(): v for k, v in self.headers.items()})
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        seen = Seen(self.requestline, self.path, headers, self.client_address[1])
         with self.server.lock:
             index = len(state.seen)
             state.seen.append(seen)
@@ -111,3 +118,23 @@ def scripted_servers() -> Iterator[Serve]:
         for httpd in running:
             httpd.shutdown()
             httpd.server_close()
+
+
+def self_signed_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context for 127.0.0.1 with a self-signed certificate (the 'corporate CA'),
+    and the certificate's file for the client to trust."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a certificate")
+    cert, key = folder / "ca.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
+            *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-keyout", str(key), "-out", str(cert), "-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context, cert

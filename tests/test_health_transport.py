@@ -6,15 +6,12 @@ environment. Scripted servers on 127.0.0.1 play the site, the proxy and the TLS 
 from __future__ import annotations
 
 import logging
-import shutil
-import ssl
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from health_harness import SECRET, run, without_network_env
-from scripted_server import Reply, Seen, Serve, Server, ok, scripted_servers
+from scripted_server import Reply, Seen, Serve, Server, ok, scripted_servers, self_signed_tls
 
 from ci_deploy import redaction
 from ci_deploy.health.checks import HealthSpec, failure_error
@@ -171,20 +168,7 @@ def test_localhost_goes_through_the_proxy_when_no_proxy_does_not_cover_it(
 @pytest.fixture
 def tls_server(serve: Serve, tmp_path: Path) -> tuple[Server, Path]:
     """An HTTPS server on 127.0.0.1 with a self-signed certificate (the 'corporate CA')."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a certificate")
-    cert, key = tmp_path / "ca.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
-            *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
-            *("-keyout", str(key), "-out", str(cert), "-addext", "subjectAltName=IP:127.0.0.1"),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context, cert = self_signed_tls(tmp_path)
     return serve(lambda seen, n: ok(b"secure"), tls=context), cert
 
 

@@ -1,20 +1,26 @@
 """Lanes (``ci_deploy.lanes``): the upload fan-out's connections send what a client from
 ``new_client`` would — our User-Agent, the token, the query, the body — through the same kind of
 transport (``*.localhost`` to 127.0.0.1 on a real scripted server), get ``http.send``'s retries
-awaited, and give way to a proxy-aware client when an environment proxy is set."""
+awaited, and give way to a proxy-aware client when an environment proxy is set. On real sockets,
+a lane's one connection (asyncio's own streams, :mod:`ci_deploy.asyncio_network`) is kept between
+requests, replaced when the server closes it, checked against the CA settings, and fails with
+httpx's errors, reason included."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 from health_harness import without_network_env
 from pytest_httpx import HTTPXMock
-from scripted_server import ok, scripted_servers
+from scripted_server import Seen, ok, scripted_servers, self_signed_tls
 
-from ci_deploy import __version__, http
+from ci_deploy import __version__, asyncio_network, http
 from ci_deploy.lanes import Lane, new_lane, send_async
 
 API = "https://api.example"
@@ -91,3 +97,88 @@ def test_under_an_environment_proxy_a_lane_is_a_client_that_applies_it(
     assert isinstance(lane, httpx.AsyncClient)
     assert lane.headers["authorization"] == "Bearer t"
     asyncio.run(lane.aclose())
+
+
+def get_all(lane: Lane, paths: list[str]) -> list[httpx.Response]:
+    """GET each path on ``lane`` in turn, bodies read, then close the lane."""
+
+    async def send() -> list[httpx.Response]:
+        responses = []
+        for path in paths:
+            response = await lane.request("GET", path)
+            await response.aread()
+            responses.append(response)
+        await lane.aclose()
+        return responses
+
+    return asyncio.run(send())
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The hosts lanes open connections to through asyncio's streams, in order."""
+    opened: list[str] = []
+    connect = asyncio_network.AsyncioBackend.connect_tcp
+
+    async def counted(self: asyncio_network.AsyncioBackend, host: str, port: int, **kwargs: object) -> object:
+        opened.append(host)
+        return await connect(self, host, port, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(asyncio_network.AsyncioBackend, "connect_tcp", counted)
+    return opened
+
+
+def test_a_lane_keeps_its_connection_and_opens_a_new_one_once_the_server_closed_it(
+    monkeypatch: pytest.MonkeyPatch, connects: list[str]
+) -> None:
+    without_network_env(monkeypatch)
+
+    def script(seen: Seen, n: int) -> tuple[int, dict[str, str], bytes]:
+        return ok(b"answer %d" % n, {"Connection": "close"} if n == 1 else {})
+
+    with scripted_servers() as serve:
+        server = serve(script)
+        responses = get_all(Lane(server.url, {}, http.DEFAULT_TIMEOUT), ["/a", "/b", "/c", "/d"])
+
+    assert [response.content for response in responses] == [b"answer %d" % n for n in range(4)]
+    ports = [seen.client_port for seen in server.seen]
+    assert ports[0] == ports[1] != ports[2] == ports[3]
+    assert connects == ["127.0.0.1", "127.0.0.1"]
+
+
+def test_a_lane_to_https_checks_the_certificate_against_ssl_cert_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, connects: list[str]
+) -> None:
+    without_network_env(monkeypatch)
+    context, cert = self_signed_tls(tmp_path)
+    with scripted_servers() as serve:
+        url = f"https://127.0.0.1:{serve(lambda seen, n: ok(b'secure'), tls=context).port}"
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            get_all(Lane(url, {}, http.DEFAULT_TIMEOUT), ["/"])
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        responses = get_all(Lane(url, {}, http.DEFAULT_TIMEOUT), ["/", "/again"])
+
+    assert [response.content for response in responses] == [b"secure", b"secure"]
+    assert len(connects) == 2  # the refused one, then one for both requests
+
+
+def test_a_lane_to_a_port_nobody_listens_on_fails_to_connect_saying_why() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+
+    with pytest.raises(httpx.ConnectError, match=r"refused|Connect call failed"):
+        get_all(Lane(f"http://127.0.0.1:{port}", {}, http.DEFAULT_TIMEOUT), ["/"])
+
+
+def test_a_lane_stops_waiting_for_an_answer_at_the_read_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    without_network_env(monkeypatch)
+
+    def slow(seen: Seen, n: int) -> tuple[int, dict[str, str], bytes]:
+        time.sleep(2)
+        return ok()
+
+    with scripted_servers() as serve:
+        lane = Lane(serve(slow).url, {}, httpx.Timeout(5, read=0.2))
+        with pytest.raises(httpx.ReadTimeout, match=r"no answer within 0\.2s"):
+            get_all(lane, ["/"])

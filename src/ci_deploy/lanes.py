@@ -10,19 +10,26 @@ A :class:`Lane` owns one connection (one coroutine sends on it at a time) and ha
 straight to the transport a client from :func:`ci_deploy.http.new_client` would use for the URL
 (our TLS settings, the ``.localhost`` mapping), skipping the client's per-request work (URL
 merging, cookies, redirects) that a fan-out has no use for; :func:`send_async`
-gives it the same retries. Under an environment proxy a lane is a one-connection
-``httpx.AsyncClient`` instead: proxy rules stay httpx's own.
+gives it the same retries. Below the transport there is no connection pool either, only
+:class:`OneConnection` on asyncio's own streams (:mod:`ci_deploy.asyncio_network`): per upload,
+httpcore's pool and anyio cost more CPU than the request itself. Under an environment proxy a
+lane is a one-connection ``httpx.AsyncClient`` instead: proxy rules stay httpx's own.
 """
 
 from __future__ import annotations
 
+import ssl
 import urllib.request
 from collections.abc import AsyncIterable, Callable, Mapping
 from typing import Any
 
+import httpcore
 import httpx
 
 from ci_deploy import http, transports
+
+#: seconds an idle connection is kept for the next upload (httpx's default)
+KEEPALIVE_EXPIRY = 5.0
 
 
 class Lane:
@@ -36,6 +43,9 @@ class Lane:
         loopback = transports.is_loopback_name(httpx.URL(self._base_url).host)
         transport = transports.AsyncLoopbackTransport if loopback else httpx.AsyncHTTPTransport
         self._transport = transport(verify=transports.tls_context(), limits=limits)
+        # httpx 0.28 sends through its transport's ``_pool`` (pinned in pyproject; tests/test_lanes.py
+        # fails if that changes); test doubles patch the transport above it and still apply.
+        self._transport._pool = OneConnection(transports.tls_context())  # type: ignore[assignment]
         self.is_closed = False
 
     async def request(
@@ -67,6 +77,48 @@ class Lane:
     async def aclose(self) -> None:
         await self._transport.aclose()
         self.is_closed = True
+
+
+class OneConnection:
+    """What an ``httpcore`` pool does for a lane, for one connection: open it on the first
+    request, a new one when the server has closed it or its keep-alive has expired, and send once
+    more on a fresh one when the old turned out to be gone before the request left
+    (``ConnectionNotAvailable``, as the pool does)."""
+
+    def __init__(self, ssl_context: ssl.SSLContext) -> None:
+        # Only a deploy that uploads pays for the event loop's import.
+        from ci_deploy.asyncio_network import AsyncioBackend
+
+        self._ssl_context = ssl_context
+        self._backend = AsyncioBackend()
+        self._connection: httpcore.AsyncHTTPConnection | None = None
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        try:
+            connection = await self._connection_for(request.url.origin)
+            return await connection.handle_async_request(request)
+        except httpcore.ConnectionNotAvailable:
+            await self.aclose()
+            connection = await self._connection_for(request.url.origin)
+            return await connection.handle_async_request(request)
+
+    async def _connection_for(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
+        connection = self._connection
+        if connection is not None and connection.can_handle_request(origin) and not connection.has_expired():
+            return connection
+        await self.aclose()
+        self._connection = httpcore.AsyncHTTPConnection(
+            origin,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=KEEPALIVE_EXPIRY,
+            network_backend=self._backend,
+        )
+        return self._connection
+
+    async def aclose(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            await connection.aclose()
 
 
 async def send_async(

@@ -34,7 +34,10 @@ class BadRequest(Exception):
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 128
+    #: connections the kernel holds until they are accepted. The platforms' front ends take
+    #: hundreds at once; with 128 here, a client opening 256 (an upload fan-out) lost SYNs and
+    #: waited a second for the retransmit, a cost no real API puts on it
+    request_queue_size = 1024
 
     def __init__(self, world: SandboxWorld, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__((host, port), SandboxHandler)

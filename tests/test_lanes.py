@@ -182,3 +182,23 @@ def test_a_lane_stops_waiting_for_an_answer_at_the_read_timeout(monkeypatch: pyt
         lane = Lane(serve(slow).url, {}, httpx.Timeout(5, read=0.2))
         with pytest.raises(httpx.ReadTimeout, match=r"no answer within 0\.2s"):
             get_all(lane, ["/"])
+
+
+def test_the_asyncio_backend_connects_to_a_name_and_speaks_through_the_stream() -> None:
+    """A host name goes through asyncio's address race (happy eyeballs); an address does not."""
+
+    async def exchange(port: int) -> bytes:
+        stream = await asyncio_network.AsyncioBackend().connect_tcp("localhost", port, timeout=5)
+        await stream.write(b"GET /name HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", timeout=5)
+        received = b""
+        while chunk := await stream.read(65536, timeout=5):
+            received += chunk
+        await stream.aclose()
+        return received
+
+    with scripted_servers() as serve:
+        server = serve(lambda seen, n: ok(b"by name"))
+        received = asyncio.run(exchange(server.port))
+
+    assert received.startswith(b"HTTP/1.1 200") and received.endswith(b"by name")
+    assert server.seen[0].path == "/name"

@@ -11,6 +11,7 @@ what bounds a deploy of many files. This is httpcore's documented extension poin
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 from collections.abc import Iterable
 from typing import Any
@@ -101,8 +102,10 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         try:
             async with asyncio.timeout(timeout):
                 local = (local_address, 0) if local_address else None
+                # An address has nothing to race against; the race costs tasks per connection.
+                delay = None if _is_address(host) else HAPPY_EYEBALLS_DELAY
                 reader, writer = await asyncio.open_connection(
-                    host, port, local_addr=local, happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY
+                    host, port, local_addr=local, happy_eyeballs_delay=delay
                 )
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(f"no connection to {host}:{port} within {timeout}s") from exc
@@ -115,3 +118,11 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

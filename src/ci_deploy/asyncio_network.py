@@ -80,11 +80,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         if info == "is_readable":
             # An idle keep-alive connection the server has closed (or broken) must not be reused.
             return self._reader.at_eof() or self._reader.exception() is not None
-        names = {"ssl_object": "ssl_object", "client_addr": "sockname", "server_addr": "peername"}
-        if info in names:
-            return self._writer.get_extra_info(names[info])
-        if info == "socket":
-            return self._writer.get_extra_info("socket")
+        asyncio_name = {"client_addr": "sockname", "server_addr": "peername"}.get(info, info)
+        if asyncio_name in ("ssl_object", "sockname", "peername", "socket"):
+            return self._writer.get_extra_info(asyncio_name)
         return None
 
 

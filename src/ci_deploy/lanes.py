@@ -42,10 +42,11 @@ class Lane:
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         loopback = transports.is_loopback_name(httpx.URL(self._base_url).host)
         transport = transports.AsyncLoopbackTransport if loopback else httpx.AsyncHTTPTransport
-        self._transport = transport(verify=transports.tls_context(), limits=limits)
+        tls = transports.tls_context()
+        self._transport = transport(verify=tls, limits=limits)
         # httpx 0.28 sends through its transport's ``_pool`` (pinned in pyproject; tests/test_lanes.py
         # fails if that changes); test doubles patch the transport above it and still apply.
-        self._transport._pool = OneConnection(transports.tls_context())  # type: ignore[assignment]
+        self._transport._pool = OneConnection(tls)  # type: ignore[assignment]
         self.is_closed = False
 
     async def request(

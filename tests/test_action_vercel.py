@@ -207,3 +207,36 @@ def test_closing_the_pull_request_deletes_its_vercel_previews_and_preview_alias(
     assert closed.code == 0, closed.stdout + closed.stderr
     assert http_get(opened.outputs["deployment-url"] + "/").status_code == 404
     assert http_get(opened.outputs["url"] + "/").status_code == 404
+
+
+def test_a_deployment_deleted_while_the_run_waits_for_it_ends_the_run_at_once_saying_so(
+    sandbox: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ci_deploy.platforms.vercel import wait
+
+    sandbox.set("vercel.build_delay_ms", 60_000)
+    env = sandbox.env()
+    real_poll = wait._poll
+    reads: list[str] = []
+
+    def poll_then_someone_deletes_it(api: object, deployment_id: str, *args: object, **kw: object) -> object:
+        if len(reads) == 1:  # the deployment has been read (BUILDING); now someone deletes it
+            deleted = httpx.delete(
+                f"{env['VERCEL_API_URL']}/v13/deployments/{deployment_id}",
+                params={"teamId": env["VERCEL_ORG_ID"]},
+                headers={"Authorization": f"Bearer {env['VERCEL_TOKEN']}"},
+            )
+            assert deleted.status_code == 200
+        reads.append(deployment_id)
+        return real_poll(api, deployment_id, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(wait, "_poll", poll_then_someone_deletes_it)
+    inputs = {**platform_inputs(sandbox, "vercel", "web", make_site(tmp_path / "site")), "timeout": "20"}
+    result = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA1, inputs)
+
+    assert result.code == 1, result.stdout + result.stderr
+    error = next(line for line in result.stdout.splitlines() if line.startswith("::error"))
+    assert f"Vercel deployment {reads[0]} no longer exists (HTTP 404 not_found" in error
+    assert "it was deleted while ci-deploy waited for it to be ready" in error
+    assert len(reads) == 2
+    assert result.outputs["deployment-id"] == reads[0] and result.outputs["deployed"] == "false"

@@ -8,7 +8,14 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy.errors import DeployFailed, DeployTimeout, PlatformError
 from ci_deploy.platforms.vercel.api import VercelApi
-from ci_deploy.platforms.vercel.wait import assess, event_lines, wait_until_ready
+from ci_deploy.platforms.vercel.wait import (
+    FIRST_DELAY,
+    MAX_DELAY,
+    NOT_FOUND_GRACE,
+    assess,
+    event_lines,
+    wait_until_ready,
+)
 
 STATUS = "https://api.vercel.com/v13/deployments/dpl_1?teamId=team_abc"
 EVENTS = "https://api.vercel.com/v3/deployments/dpl_1/events?teamId=team_abc"
@@ -138,3 +145,29 @@ def test_a_deployment_not_found_yet_is_read_again(httpx_mock: HTTPXMock, api: Ve
         method="GET", url=STATUS, json={"id": "dpl_1", "readyState": "READY", "aliasAssigned": 1}
     )
     assert wait_until_ready(api, "dpl_1", deadline=60, timeout=60)["id"] == "dpl_1"
+
+
+def test_a_deployment_that_answered_and_then_is_not_found_was_deleted_and_ends_the_wait_at_once(
+    httpx_mock: HTTPXMock, api: VercelApi, time_: FakeTime
+) -> None:
+    not_found = {"error": {"code": "not_found", "message": "Deployment not found"}}
+    httpx_mock.add_response(method="GET", url=STATUS, json={"id": "dpl_1", "readyState": "BUILDING"})
+    httpx_mock.add_response(method="GET", url=STATUS, status_code=404, json=not_found)
+    with pytest.raises(PlatformError) as caught:
+        wait_until_ready(api, "dpl_1", deadline=600, timeout=600)
+    assert str(caught.value) == (
+        "Vercel deployment dpl_1 no longer exists (HTTP 404 not_found: Deployment not found): "
+        "it was deleted while ci-deploy waited for it to be ready"
+    )
+    assert caught.value.exit_code == 1
+    assert time_.now == FIRST_DELAY
+
+
+def test_a_deployment_never_found_counts_as_deleted_after_the_grace_not_after_the_timeout(
+    httpx_mock: HTTPXMock, api: VercelApi, time_: FakeTime
+) -> None:
+    not_found = {"error": {"code": "not_found", "message": "Deployment not found"}}
+    httpx_mock.add_response(method="GET", url=STATUS, status_code=404, json=not_found, is_reusable=True)
+    with pytest.raises(PlatformError, match="no longer exists"):
+        wait_until_ready(api, "dpl_1", deadline=600, timeout=600)
+    assert NOT_FOUND_GRACE <= time_.now < NOT_FOUND_GRACE + MAX_DELAY

@@ -5,8 +5,11 @@ deadline). Done when ``readyState`` is READY and ``aliasAssigned`` is set (as th
 or READY and STAGED / not expected to be aliased (auto-promotion paused by a rollback). ERROR,
 CANCELED, BLOCKED, an ``aliasError`` or a failed ``deployment-alias`` check end the wait with
 :class:`DeployFailed` carrying Vercel's ``errorMessage`` and the tail of the build log. A poll
-that keeps failing (5xx, 429, 404, a dropped connection) is retried until the deadline, and then
-reported with its real reason; a 4xx that asking again cannot change ends the wait at once.
+that keeps failing (5xx, 429, a dropped connection) is retried until the deadline, and then
+reported with its real reason; a 4xx that asking again cannot change ends the wait at once. A 404
+is read again only while the deployment may not be readable yet (never read, and for at most
+``NOT_FOUND_GRACE``): after that it was deleted, and waiting out ``timeout`` would not bring it
+back.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ Outcome = Literal["ready", "failed", "pending"]
 #: a status read answered so is tried again until the deadline; any other 4xx ends the wait at
 #: once, since asking again cannot change it (404: a deployment just made may not be readable yet)
 RETRIED_STATUSES = frozenset({404, 408, 409, 425, 429})
+#: seconds a deployment that has never been read may answer 404 before it counts as deleted
+NOT_FOUND_GRACE = 30.0
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,9 @@ def build_log_tail(api: VercelApi, deployment_id: str, lines: int = LOG_TAIL_LIN
     return redaction.redact("\n".join(event_lines(body)[-lines:]))
 
 
-def _poll(api: VercelApi, deployment_id: str, deadline: float) -> tuple[dict[str, Any] | None, str]:
+def _poll(
+    api: VercelApi, deployment_id: str, deadline: float, *, not_found_is_gone: bool
+) -> tuple[dict[str, Any] | None, str]:
     """One status read: (body, "") or (None, why it failed)."""
     try:
         response = api.send("GET", f"/v13/deployments/{path_segment(deployment_id)}", deadline=deadline)
@@ -106,6 +113,13 @@ def _poll(api: VercelApi, deployment_id: str, deadline: float) -> tuple[dict[str
         if exc.status in (401, 403):
             raise AuthError(f"Vercel refused to show deployment {deployment_id}: {exc.message}") from exc
         why = f"HTTP {exc.status} {exc.code}: {exc.message}"
+        if exc.status == 404 and not_found_is_gone:
+            raise PlatformError(
+                f"Vercel deployment {deployment_id} no longer exists ({why}): it was deleted while "
+                "ci-deploy waited for it to be ready",
+                status=exc.status,
+                code=exc.code,
+            ) from exc
         if exc.status is not None and exc.status < 500 and exc.status not in RETRIED_STATUSES:
             what = f"could not check the status of Vercel deployment {deployment_id}"
             raise PlatformError(f"{what}: {why}") from exc
@@ -121,9 +135,12 @@ def wait_until_ready(
     """The deployment's body once ready; :class:`DeployFailed` or :class:`DeployTimeout` else."""
     delay = FIRST_DELAY
     state, last_error = "unknown", ""
+    read_once, started = False, api.clock()
     while True:
-        data, error = _poll(api, deployment_id, deadline)
+        gone_if_not_found = read_once or api.clock() - started >= NOT_FOUND_GRACE
+        data, error = _poll(api, deployment_id, deadline, not_found_is_gone=gone_if_not_found)
         if data is not None:
+            read_once = True
             verdict = assess(data, alias_expected=alias_expected)
             state, last_error = verdict.state, ""
             if verdict.outcome == "ready":

@@ -105,7 +105,7 @@ class OneConnection:
 
     async def _connection_for(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
         connection = self._connection
-        if connection is not None and connection.can_handle_request(origin) and not connection.has_expired():
+        if connection is not None and _reusable(connection, origin):
             return connection
         await self.aclose()
         self._connection = httpcore.AsyncHTTPConnection(
@@ -120,6 +120,11 @@ class OneConnection:
         connection, self._connection = self._connection, None
         if connection is not None:
             await connection.aclose()
+
+
+def _reusable(connection: httpcore.AsyncHTTPConnection, origin: httpcore.Origin) -> bool:
+    """Open (or not yet opened), not expired, and to ``origin``."""
+    return connection.can_handle_request(origin) and not (connection.is_closed() or connection.has_expired())
 
 
 async def send_async(

@@ -107,7 +107,9 @@ def test_create_is_sent_again_only_when_the_lookup_proves_it_did_not_happen(http
     httpx_mock.add_response(method="POST", url=DEPLOYMENTS, json=ok(deployment()))
     clock = Clock()
     assert api_for(clock).create(FIELDS, FILES)["id"] == "dep-1"
-    assert len(httpx_mock.get_requests(method="GET")) == 2  # looked twice, the server may lag
+    assert (
+        len(httpx_mock.get_requests(method="GET")) == 3
+    )  # twice (the server may lag), once after the backoff
     assert clock.sleeps[0] == 2.0 and len(clock.sleeps) == 2  # the settle, then backoff
     assert len(httpx_mock.get_requests(method="POST")) == 2
 
@@ -122,8 +124,20 @@ def test_8000000_on_create_is_an_unknown_outcome_looked_up_before_each_resend_un
     with pytest.raises(PlatformError, match=r"failed \d+ times: the API answered An unknown error"):
         api_for(clock).create(FIELDS, FILES)
     creates = httpx_mock.get_requests(method="POST")
-    assert len(creates) > 3 and len(httpx_mock.get_requests(method="GET")) == 2 * len(creates)
+    assert len(creates) > 3 and len(httpx_mock.get_requests(method="GET")) == 3 * len(creates) - 1
     assert RETRY_BUDGET - 10 < sum(clock.sleeps) <= RETRY_BUDGET
+
+
+def test_a_create_that_lands_during_the_backoff_is_found_there_not_sent_again(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("no answer within 30s"), method="POST", url=DEPLOYMENTS)
+    stale = deployment(id="old", created_on="2020-01-01T00:00:00Z")
+    httpx_mock.add_response(method="GET", url=LIST, json=ok([stale]))
+    httpx_mock.add_response(method="GET", url=LIST, json=ok([stale]))
+    late = deployment(created_on=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 5)))
+    httpx_mock.add_response(method="GET", url=LIST, json=ok([late, stale]))
+    clock = Clock()
+    assert api_for(clock).create(FIELDS, FILES)["id"] == "dep-1"
+    assert len(httpx_mock.get_requests(method="POST")) == 1
 
 
 def test_a_rejected_create_is_not_retried(httpx_mock: HTTPXMock) -> None:

@@ -153,10 +153,13 @@ def test_a_reset_during_create_that_created_nothing_creates_again(
     body = body_for(entries)
     httpx_mock.add_exception(httpx.ReadError("reset"), method="POST", url=CREATE)
     old = {"uid": "dpl_old", "created": NOW_MS - 3_600_000, "meta": {"ciDeployRunKey": "run-0"}}
-    httpx_mock.add_response(method="GET", url=LIST, json={"deployments": [old], "pagination": {"next": 1}})
+    httpx_mock.add_response(
+        method="GET", url=LIST, json={"deployments": [old], "pagination": {"next": 1}}, is_reusable=True
+    )
     httpx_mock.add_response(method="POST", url=CREATE, match_json=body, json={"id": "dpl_new"})
     data, _ = create_with_uploads(api, body, create_query(prebuilt=False), entries, NOW_MS)
     assert data["id"] == "dpl_new" and len(sleeps) == 1
+    assert len(httpx_mock.get_requests(method="GET", url=LIST)) == 2  # at once, and after the backoff
 
 
 def test_a_5xx_on_create_is_checked_against_the_list_before_retrying(
@@ -164,7 +167,9 @@ def test_a_5xx_on_create_is_checked_against_the_list_before_retrying(
 ) -> None:
     body = body_for(entries)
     httpx_mock.add_response(method="POST", url=CREATE, status_code=500)
-    httpx_mock.add_response(method="GET", url=LIST, json={"deployments": [], "pagination": {"next": None}})
+    httpx_mock.add_response(
+        method="GET", url=LIST, json={"deployments": [], "pagination": {"next": None}}, is_reusable=True
+    )
     httpx_mock.add_response(method="POST", url=CREATE, json={"id": "dpl_3"})
     data, _ = create_with_uploads(api, body, create_query(prebuilt=False), entries, NOW_MS)
     assert data["id"] == "dpl_3"
@@ -195,8 +200,31 @@ def test_endless_5xx_on_create_is_looked_up_before_each_resend_until_the_budget_
     assert caught.value.exit_code == 1
     creates = [r for r in httpx_mock.get_requests() if r.method == "POST"]
     lookups = [r for r in httpx_mock.get_requests() if r.method == "GET"]
-    assert len(creates) == len(lookups) == len(sleeps) + 1 > 5
+    assert len(creates) == len(sleeps) + 1 > 5
+    assert len(lookups) == 2 * len(creates) - 1  # at once and after each backoff
     assert RETRY_BUDGET - 10 < sum(sleeps) <= RETRY_BUDGET
+
+
+def test_a_create_that_lands_during_the_backoff_is_found_there_not_sent_again(
+    httpx_mock: HTTPXMock, api: VercelApi, entries: list[FileEntry], sleeps: list[float]
+) -> None:
+    body = body_for(entries)
+    httpx_mock.add_exception(httpx.ReadTimeout("no answer within 30s"), method="POST", url=CREATE)
+    httpx_mock.add_response(method="GET", url=LIST, json={"deployments": [], "pagination": {"next": None}})
+    ours = {
+        "uid": "dpl_late",
+        "created": NOW_MS + 5_000,
+        "meta": {"ciDeployRunKey": body["meta"]["ciDeployRunKey"]},
+    }
+    httpx_mock.add_response(
+        method="GET", url=LIST, json={"deployments": [ours], "pagination": {"next": None}}
+    )
+    httpx_mock.add_response(
+        method="GET", url=f"{API}/v13/deployments/dpl_late?teamId=team_abc", json={"id": "dpl_late"}
+    )
+    data, _ = create_with_uploads(api, body, create_query(prebuilt=False), entries, NOW_MS)
+    assert data["id"] == "dpl_late" and len(sleeps) == 1
+    assert len(httpx_mock.get_requests(method="POST", url=CREATE)) == 1
 
 
 def test_a_bad_request_on_create_is_not_retried(

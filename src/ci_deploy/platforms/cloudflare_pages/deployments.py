@@ -92,13 +92,16 @@ class DeploymentsApi:
                 reason = f"the API answered {exc.message}"
             log.info("Creating the deployment may or may not have worked (%s); looking for it", reason)
             found = self.find_own(branch, commit, began, pause=budget.pause)
+            if found is None:
+                if not budget.wait(f"It was not created ({reason})"):
+                    raise PlatformError(
+                        f"creating the Cloudflare Pages deployment failed {budget.retries} times: {reason}"
+                    )
+                # A slow server may have finished it during the wait: look once more before resending.
+                found = self._own_among_newest(branch, commit, began)
             if found is not None:
                 log.info("Found the deployment %s created by the interrupted request", found.get("id"))
                 return found
-            if not budget.wait(f"It was not created ({reason})"):
-                raise PlatformError(
-                    f"creating the Cloudflare Pages deployment failed {budget.retries} times: {reason}"
-                )
 
     def find_own(
         self, branch: str, commit: str, not_before: float, *, pause: http.Sleep | None = None
@@ -108,10 +111,15 @@ class DeploymentsApi:
         for look in range(2):
             if look:
                 (pause or self._api.sleep)(LOOKUP_SETTLE)
-            mine = [d for d in self._newest(50) if model.is_own_deployment(d, branch, commit, not_before)]
-            if mine:
-                return min(mine, key=_created)
+            found = self._own_among_newest(branch, commit, not_before)
+            if found is not None:
+                return found
         return None
+
+    def _own_among_newest(self, branch: str, commit: str, not_before: float) -> dict[str, Any] | None:
+        """One look: the earliest deployment for ``branch`` and ``commit`` since ``not_before``."""
+        mine = [d for d in self._newest(50) if model.is_own_deployment(d, branch, commit, not_before)]
+        return min(mine, key=_created) if mine else None
 
     def _newest(self, limit: int) -> list[dict[str, Any]]:
         """The first ``limit`` deployments of the list (newest first)."""

@@ -108,7 +108,7 @@ def create_once(
 ) -> dict[str, Any]:
     """One logical create: 429s are retried by ``http.send``; after a lost answer or a 5xx it is
     sent again, within the retry budget, only when a lookup by ``meta.ciDeployRunKey`` shows
-    nothing was created. Raises :class:`VercelApiError` (4xx)."""
+    nothing was created, at once and again after the backoff. Raises :class:`VercelApiError` (4xx)."""
     run_key = str(body["meta"]["ciDeployRunKey"])
     budget = api.budget()
     while True:
@@ -126,15 +126,18 @@ def create_once(
                 return data
             reason, last = f"HTTP {response.status_code}", response
         found = find_by_run_key(api, body["project"], run_key, since_ms)
+        if found is None:
+            if not budget.wait(f"create deployment: {reason} and nothing was created"):
+                if last is not None:
+                    interpret(last.status_code, last.content)
+                raise PlatformError(f"creating the Vercel deployment failed: {reason}")
+            # A slow server may have finished the lost create during the wait: look before resending.
+            found = find_by_run_key(api, body["project"], run_key, since_ms)
         if found is not None:
             log.info(
                 "create answer was lost (%s); found our deployment %s by its run key", reason, found["id"]
             )
             return found
-        if not budget.wait(f"create deployment: {reason} and nothing was created"):
-            if last is not None:
-                interpret(last.status_code, last.content)
-            raise PlatformError(f"creating the Vercel deployment failed: {reason}")
 
 
 def create_with_uploads(

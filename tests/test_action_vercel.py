@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import resource
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -240,3 +243,31 @@ def test_a_deployment_deleted_while_the_run_waits_for_it_ends_the_run_at_once_sa
     assert "it was deleted while ci-deploy waited for it to be ready" in error
     assert len(reads) == 2
     assert result.outputs["deployment-id"] == reads[0] and result.outputs["deployed"] == "false"
+
+
+def test_a_deploy_of_many_files_fits_under_an_open_file_limit_of_256(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """macOS shells start a process with 256 open files; 256 uploads in flight ran out of them
+    mid-deploy (``Too many open files``)."""
+    sandbox.inject("latency=40")  # a far API: the most uploads in flight
+    site = tmp_path / "site"
+    site.mkdir()
+    for index in range(400):
+        (site / f"part-{index}.txt").write_text(f"part {index}\n")
+    (site / "index.html").write_text("<p>many parts</p>\n")
+    env = sandbox.env()
+    command = [sys.executable, "-m", "ci_deploy", "deploy", str(site), "--platform", "vercel"]
+    command += ["--project", "many", "--token", env["VERCEL_TOKEN"], "--account", env["VERCEL_ORG_ID"]]
+    command += ["--api-url", env["VERCEL_API_URL"], "--health-check", "false", "--env-required", "none"]
+
+    def at_most_256_open_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+    result = subprocess.run(
+        command, preexec_fn=at_most_256_open_files, capture_output=True, text=True, timeout=120, check=False
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    uploads = [entry for entry in sandbox.log() if entry.path.startswith("/v2/files") and entry.status == 200]
+    assert len(uploads) == 401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import resource
 from pathlib import Path
 
 import httpx
@@ -14,7 +15,14 @@ from ci_deploy.errors import PlatformError
 from ci_deploy.lanes import Lane
 from ci_deploy.platforms.vercel.api import VercelApi
 from ci_deploy.platforms.vercel.files import FileEntry
-from ci_deploy.platforms.vercel.upload import upload_headers, upload_missing
+from ci_deploy.platforms.vercel.upload import (
+    FAR_IN_FLIGHT,
+    NEAR_IN_FLIGHT,
+    RESERVED_DESCRIPTORS,
+    in_flight_for,
+    upload_headers,
+    upload_missing,
+)
 
 FILES_URL = "https://api.vercel.com/v2/files?teamId=team_abc"
 
@@ -120,8 +128,8 @@ def test_a_missing_sha_this_deploy_does_not_have_is_an_error(api: VercelApi) -> 
         upload_missing(api, {}, ["f" * 40])
 
 
-def test_uploads_in_flight_follow_the_round_trip_of_the_create_call() -> None:
-    from ci_deploy.platforms.vercel.upload import FAR_IN_FLIGHT, NEAR_IN_FLIGHT, in_flight_for
+def test_uploads_in_flight_follow_the_round_trip_of_the_create_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (65536, resource.RLIM_INFINITY))
 
     assert in_flight_for(0.002) == NEAR_IN_FLIGHT
     assert in_flight_for(0.25) == FAR_IN_FLIGHT > NEAR_IN_FLIGHT
@@ -187,3 +195,22 @@ def test_a_small_file_is_sent_as_one_block_and_a_large_one_streamed_with_its_len
     assert bodies[large.sha].headers["content-length"] == str(WHOLE_BODY_MAX + 1)
     assert "transfer-encoding" not in bodies[large.sha].headers
     assert bodies[large.sha].read() == b"L" * (WHOLE_BODY_MAX + 1)
+
+
+@pytest.mark.parametrize(
+    ("soft_limit", "expected"),
+    [(256, (256 - RESERVED_DESCRIPTORS) // 2), (1024, FAR_IN_FLIGHT), (70, 3), (10, 1)],
+)
+def test_uploads_in_flight_leave_room_under_the_open_file_limit(
+    monkeypatch: pytest.MonkeyPatch, soft_limit: int, expected: int
+) -> None:
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (soft_limit, resource.RLIM_INFINITY))
+
+    assert in_flight_for(0.25) == expected
+    assert in_flight_for(0.002) == min(NEAR_IN_FLIGHT, expected)
+
+
+def test_an_unlimited_open_file_limit_keeps_the_uploads_in_flight(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+    assert in_flight_for(0.25) == FAR_IN_FLIGHT

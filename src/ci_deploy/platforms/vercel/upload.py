@@ -38,11 +38,30 @@ WHOLE_BODY_MAX = 64 * 1024
 NEAR_ROUND_TRIP = 0.03
 
 
+#: open files kept for the rest of the run (API clients, logs, the interpreter's own)
+RESERVED_DESCRIPTORS = 64
+
+
 def in_flight_for(round_trip: float) -> int:
     """Uploads at once, sized by the round trip the create call just took. Far away (the real
     API) each upload mostly waits, so many in flight finish sooner; near by, the requests' own
-    work is the limit and more connections only cost more."""
-    return NEAR_IN_FLIGHT if round_trip < NEAR_ROUND_TRIP else FAR_IN_FLIGHT
+    work is the limit and more connections only cost more. Never more than the open-file
+    limit allows: each upload in flight holds a socket and, while it reads, a file."""
+    wanted = NEAR_IN_FLIGHT if round_trip < NEAR_ROUND_TRIP else FAR_IN_FLIGHT
+    return max(1, min(wanted, spare_descriptors() // 2))
+
+
+def spare_descriptors() -> int:
+    """Files this process may still open: its soft ``RLIMIT_NOFILE`` less a reserve. macOS shells
+    start at 256, where 256 uploads in flight ran out of descriptors mid-deploy."""
+    try:
+        import resource
+    except ImportError:  # no such limit where the module does not exist (Windows)
+        return 2 * FAR_IN_FLIGHT
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 2 * FAR_IN_FLIGHT
+    return soft - RESERVED_DESCRIPTORS
 
 
 @dataclass(frozen=True)

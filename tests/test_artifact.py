@@ -104,6 +104,36 @@ def test_a_fifo_in_the_directory_is_refused(tmp_path: Path) -> None:
         paths(site)
 
 
+def test_a_file_name_that_is_not_utf8_is_refused_by_name_before_anything_is_sent(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "docs").mkdir(parents=True)
+    (site / "index.html").write_text("<p>x</p>")
+    (site / "docs" / os.fsdecode(b"caf\xe9.txt")).write_text("latin-1 name")
+
+    with pytest.raises(ArtifactError) as caught, open_artifact(site):
+        pass
+
+    assert caught.value.exit_code == 2 and caught.value.input_name == "artifact"
+    assert "'docs/caf\\xe9.txt' has a name that is not UTF-8, which no URL can carry; rename it" in str(
+        caught.value
+    )
+
+
+def test_a_tar_member_named_in_another_encoding_is_refused_by_name(tmp_path: Path) -> None:
+    archive = tmp_path / "site.tar"
+    with tarfile.open(archive, "w", format=tarfile.GNU_FORMAT, encoding="latin-1") as tar:
+        for name, data in [("index.html", b"<p>x</p>"), ("caf\xe9.txt", b"latin-1 name")]:
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+
+    with (
+        pytest.raises(ArtifactError, match=r"'caf\\xe9\.txt' has a name that is not UTF-8"),
+        open_artifact(archive),
+    ):
+        pass
+
+
 def test_a_missing_artifact_says_what_was_looked_for(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError) as caught:
         paths(Path("dist"), working_directory=tmp_path)

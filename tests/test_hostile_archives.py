@@ -137,6 +137,25 @@ def duplicate_zip(tmp: Path) -> Path:
     return path
 
 
+def latin1_named_tar(tmp: Path) -> Path:
+    """A tar written where names are Latin-1: ``café.txt`` arrives as bytes that are not UTF-8."""
+    path = tmp / "latin1.tar"
+    with tarfile.open(path, "w", format=tarfile.GNU_FORMAT, encoding="latin-1") as archive:
+        for name, data in [("index.html", b"<p>x</p>"), ("caf\xe9.txt", b"latin-1 name")]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def latin1_named_folder(tmp: Path) -> Path:
+    folder = tmp / "latin1-site"
+    folder.mkdir()
+    (folder / "index.html").write_text("<p>x</p>")
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_text("latin-1 name")
+    return folder
+
+
 CASES: list[tuple[str, Callable[[Path], Path], str]] = [
     ("zip of many small members that add up to a bomb", many_small_zip, "expands the archive"),
     ("tar.gz of many small members that add up to a bomb", many_small_tgz, "expands the archive"),
@@ -172,6 +191,12 @@ CASES: list[tuple[str, Callable[[Path], Path], str]] = [
     ("tar hard link to a file outside", tar_member("hard", tarfile.LNKTYPE, "../../etc/shadow"), "hard"),
     ("tar FIFO", tar_member("pipe", tarfile.FIFOTYPE), "pipe"),
     ("tar block device", tar_member("disk", tarfile.BLKTYPE), "disk"),
+    ("tar member named in Latin-1", latin1_named_tar, "caf\\xe9.txt' has a name that is not UTF-8"),
+    (
+        "folder with a file named in Latin-1",
+        latin1_named_folder,
+        "caf\\xe9.txt' has a name that is not UTF-8",
+    ),
 ]
 
 

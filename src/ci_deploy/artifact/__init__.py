@@ -73,6 +73,15 @@ def read_whole(file: ArtifactFile) -> bytes | None:
     return data if len(data) <= file.size else None
 
 
+def _is_utf8(name: str) -> bool:
+    """False for a name whose bytes were not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _inside(real: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
@@ -93,6 +102,9 @@ class _Walk:
             entries = sorted(listing, key=lambda entry: entry.name)
         for entry in entries:
             relative = prefix + entry.name
+            if not _is_utf8(entry.name):
+                shown = os.fsencode(relative).decode("utf-8", "backslashreplace")
+                raise self.refuse(shown, "has a name that is not UTF-8, which no URL can carry; rename it")
             real = entry.path
             if entry.is_symlink():
                 real = os.path.realpath(entry.path)

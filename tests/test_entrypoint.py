@@ -8,12 +8,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from action_harness import action_defaults, make_site, parse_github_output, push_event
 
 from ci_deploy import cli, shutdown
+from ci_deploy_sandbox.runtime import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,3 +110,47 @@ def test_the_entrypoint_turns_pydantic_plugins_off_unless_the_environment_chose(
         seen.append(os.environ["PYDANTIC_DISABLE_PLUGINS"])
 
     assert seen == ["__all__", "logfire"]
+
+
+def deploy_command(site: Path, platform: str) -> list[str]:
+    return [sys.executable, "-m", "ci_deploy", "deploy", str(site), "--platform", platform]
+
+
+@pytest.mark.parametrize(
+    ("platform", "host"), [("cloudflare-pages", "unread.pages"), ("vercel", "unread.vercel")]
+)
+def test_a_deploy_whose_output_nobody_reads_still_finishes_and_succeeds(
+    platform: str, host: str, sandbox: Sandbox, tmp_path: Path, http_get: Callable[..., httpx.Response]
+) -> None:
+    """Standard output and error into a pipe whose reader has exited (``2>&1 | head -1``): every
+    line the run writes meets a broken pipe. The run used to stop at the first, wherever it was."""
+    site = make_site(tmp_path / "dist", marker="unread")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), **sandbox.env()}
+    argv = [*deploy_command(site, platform), "--project", "unread", "--health-check", "false"]
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(argv, env=env, stdout=writer, stderr=writer, timeout=120, check=False)
+    finally:
+        os.close(writer)
+
+    assert done.returncode == 0
+    assert "build unread" in http_get(sandbox.site_url(f"{host}.localhost")).text
+
+
+def test_a_deploy_whose_url_nobody_reads_says_so_on_stderr_and_succeeds(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    site = make_site(tmp_path / "dist")
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), **sandbox.env()}
+    argv = [*deploy_command(site, "cloudflare-pages"), "--project", "shop", "--health-check", "false"]
+    with subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # the reader is gone before the URL comes
+        errors = process.stderr.read()
+    assert process.returncode == 0, errors
+    url = sandbox.site_url("shop.pages.localhost").rstrip("/")
+    assert f"standard output was closed, so the URL was not printed there: {url}" in errors
+    assert "Traceback" not in errors

@@ -102,8 +102,7 @@ class Runner:
         return self.environ.get("GITHUB_ACTIONS") == "true"
 
     def _command(self, line: str) -> None:
-        self.out.write(redaction.redact(line) + "\n")
-        self.out.flush()
+        _write(self.out, redaction.redact(line) + "\n")
 
     def mask(self, value: str) -> None:
         """Register ``value`` for redaction and, in Actions, ask the runner to mask it.
@@ -118,9 +117,8 @@ class Runner:
         if not self.in_actions:
             return
         # Written raw: redacting the mask command would hide the secret from the runner itself.
-        for part in dict.fromkeys([value, *lines]):
-            self.out.write(f"::add-mask::{escape_data(part)}\n")
-        self.out.flush()
+        masks = [f"::add-mask::{escape_data(part)}\n" for part in dict.fromkeys([value, *lines])]
+        _write(self.out, "".join(masks))
 
     def set_outputs(self, outputs: Mapping[str, str]) -> bool:
         """Append every output to ``GITHUB_OUTPUT``; False (and nothing written) outside Actions."""
@@ -142,8 +140,7 @@ class Runner:
         if self.in_actions:
             self._command(f"::group::{escape_data(title)}")
         else:
-            self.err.write(inert_lines(redaction.redact(f"== {title}")) + "\n")
-            self.err.flush()
+            _write(self.err, inert_lines(redaction.redact(f"== {title}")) + "\n")
         try:
             yield
         finally:
@@ -154,8 +151,7 @@ class Runner:
         """An annotation shown on the run page (``::error title=…::message``)."""
         if not self.in_actions:
             prefix = f"{level}: {title}: " if title else f"{level}: "
-            self.err.write(inert_lines(redaction.redact(prefix + message)) + "\n")
-            self.err.flush()
+            _write(self.err, inert_lines(redaction.redact(prefix + message)) + "\n")
             return
         props = f" title={escape_property(title)}" if title else ""
         self._command(f"::{level}{props}::{escape_data(message)}")
@@ -236,3 +232,33 @@ def error(message: str, title: str | None = None) -> None:
 
 def append_summary(markdown: str) -> bool:
     return current().append_summary(markdown)
+
+
+def print_result(text: str) -> bool:
+    """``text`` on standard output, where a run prints its result (the live URL); False when
+    nobody reads it any more (the reader of a pipe exited, as ``| head -0`` does)."""
+    return _write(sys.stdout, text + "\n")
+
+
+def _write(stream: TextIO, text: str) -> bool:
+    """Write and flush ``text``; False when the stream's reader has gone (a closed pipe). The
+    stream then goes to the null device, so a run whose log nobody reads still finishes what it
+    started (a deployment is never left half-made for want of an audience)."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        silence(stream)
+        return False
+    return True
+
+
+def silence(stream: TextIO) -> None:
+    """Send the rest of ``stream`` to the null device (its reader is gone)."""
+    try:
+        descriptor = stream.fileno()
+    except (OSError, ValueError):  # not a real file (a test's buffer): nothing to redirect
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)

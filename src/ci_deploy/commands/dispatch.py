@@ -9,6 +9,7 @@ it did.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
@@ -29,6 +30,8 @@ from ci_deploy.plan.model import CleanupPlan, DeployPlan, DomainsPlan, MakeLiveP
 from ci_deploy.report.outcome import Outcome
 from ci_deploy.report.render import HealthFacts, ReportFacts, State, render_summary
 from ci_deploy.shutdown import Cancelled
+
+log = logging.getLogger("ci_deploy.commands.dispatch")
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,8 @@ def _run(session: Session, outcome: Outcome) -> int:
     if finished.state is not None:
         facts = session.facts(outcome, finished.state, health=finished.health, notes=finished.notes)
         runner.append_summary(render_summary(facts))
-    if finished.print_url and outcome.url:
-        print(runner.inert_lines(outcome.url))
+    if finished.print_url and outcome.url and not runner.print_result(runner.inert_lines(outcome.url)):
+        log.warning("standard output was closed, so the URL was not printed there: %s", outcome.url)
     return 0
 
 

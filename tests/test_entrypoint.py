@@ -152,5 +152,5 @@ def test_a_deploy_whose_url_nobody_reads_says_so_on_stderr_and_succeeds(
         errors = process.stderr.read()
     assert process.returncode == 0, errors
     url = sandbox.site_url("shop.pages.localhost").rstrip("/")
-    assert f"standard output was closed, so the URL was not printed there: {url}" in errors
+    assert f"standard output could not be written, so the URL was not printed there: {url}" in errors
     assert "Traceback" not in errors

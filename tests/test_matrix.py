@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from action_harness import parse_github_output
 
+from ci_deploy import runner
 from ci_deploy.cli import main
 from ci_deploy.config.sites import Site, load_sites, matrix_of, select_sites
 from ci_deploy.errors import InputError
@@ -321,3 +322,25 @@ def test_the_readmes_sites_file_is_valid_and_selects_as_documented(tmp_path: Pat
     example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
     sites = sites_from(example, tmp_path)
     assert names(select_sites(sites, ["packages/ui/button.tsx", "apps/web/README.md"])) == ["web"]
+
+
+def test_a_matrix_that_cannot_be_printed_is_one_line_exit_1_with_the_outputs_still_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "ci-deploy.sites.yml"
+    config.write_text(
+        "sites:\n  - name: docs\n    paths: ['docs/**']\n    platform: vercel\n"
+        "    project: docs\n    artifact: dist\n"
+    )
+    output = tmp_path / "output"
+    output.touch()
+    monkeypatch.setattr(runner, "print_result", lambda text: False)  # stdout to a full device
+    monkeypatch.chdir(tmp_path)
+
+    code = main(["matrix", "--all", "--config", str(config)], {"GITHUB_OUTPUT": str(output)})
+
+    assert code == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: ci-deploy: could not write the matrix to standard output (closed, or its device full)"
+    )
+    assert parse_github_output(output.read_text())["count"] == "1"

@@ -222,7 +222,9 @@ def _guarded(action: Callable[[], int], environ: Mapping[str, str]) -> int:
         return 130
     except BrokenPipeError:  # a print of a command whose reader exited (``| head``): no bug
         runner.silence(sys.stdout)
-        runner.error("its output was closed before the run finished (the reader of a pipe exited)")
+        runner.error(
+            "its output was closed before the run finished (the reader of a pipe exited)", title="ci-deploy"
+        )
         return 1
     except Exception as error:  # a bug: say so plainly, never hide it behind exit 0
         log.debug("internal error", exc_info=True)

@@ -235,26 +235,27 @@ def append_summary(markdown: str) -> bool:
 
 
 def print_result(text: str) -> bool:
-    """``text`` on standard output, where a run prints its result (the live URL); False when
-    nobody reads it any more (the reader of a pipe exited, as ``| head -0`` does)."""
+    """``text`` on standard output, where a run prints its result (the live URL); False when it
+    cannot be written: nobody reads it any more (the reader of a pipe exited, as ``| head -0``
+    does) or its device refuses it (full)."""
     return _write(sys.stdout, text + "\n")
 
 
 def _write(stream: TextIO, text: str) -> bool:
-    """Write and flush ``text``; False when the stream's reader has gone (a closed pipe). The
-    stream then goes to the null device, so a run whose log nobody reads still finishes what it
-    started (a deployment is never left half-made for want of an audience)."""
+    """Write and flush ``text``; False when the stream cannot take it (a closed pipe, a full
+    device). The stream then goes to the null device, so a run whose log cannot be written still
+    finishes what it started (a deployment is never left half-made for want of a log)."""
     try:
         stream.write(text)
         stream.flush()
-    except BrokenPipeError:
+    except OSError:
         silence(stream)
         return False
     return True
 
 
 def silence(stream: TextIO) -> None:
-    """Send the rest of ``stream`` to the null device (its reader is gone)."""
+    """Send the rest of ``stream`` to the null device (it cannot be written any more)."""
     try:
         descriptor = stream.fileno()
     except (OSError, ValueError):  # not a real file (a test's buffer): nothing to redirect

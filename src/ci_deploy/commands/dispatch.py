@@ -120,7 +120,7 @@ def _run(session: Session, outcome: Outcome) -> int:
         facts = session.facts(outcome, finished.state, health=finished.health, notes=finished.notes)
         runner.append_summary(render_summary(facts))
     if finished.print_url and outcome.url and not runner.print_result(runner.inert_lines(outcome.url)):
-        log.warning("standard output was closed, so the URL was not printed there: %s", outcome.url)
+        log.warning("standard output could not be written, so the URL was not printed there: %s", outcome.url)
     return 0
 
 

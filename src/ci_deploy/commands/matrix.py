@@ -35,7 +35,7 @@ from typing import Any
 from ci_deploy import runner
 from ci_deploy.config.context import RunContext, load_event
 from ci_deploy.config.sites import load_sites, matrix_of, select_sites
-from ci_deploy.errors import InputError
+from ci_deploy.errors import CiDeployError, InputError
 
 log = logging.getLogger("ci_deploy.commands.matrix")
 
@@ -58,9 +58,9 @@ def run_matrix(config: str, changed_files: str | None, all_sites: bool, environ:
     changes = _changes(changed_files, all_sites, environ, Path.cwd())
     selected = select_sites(sites, changes.paths)
     text = json.dumps(matrix_of(selected), separators=(",", ":"))
-    print(text)
-    sys.stdout.flush()
     runner.set_outputs({"matrix": text, "count": str(len(selected))})
+    if not runner.print_result(text):
+        raise CiDeployError("could not write the matrix to standard output (closed, or its device full)")
     if selected:
         names = ", ".join(site.name for site in selected)
         log.info("%d of %d sites to deploy (%s): %s", len(selected), len(sites), changes.reason, names)

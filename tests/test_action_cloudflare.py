@@ -161,3 +161,38 @@ def test_closing_a_pull_request_removes_its_previews_and_keeps_other_prs_and_pro
     }
     assert states[21] == "inactive" and states[22] == "success"
     assert "removed" in github.comments(REPOSITORY, 21)[0]["body"].lower()  # type: ignore[attr-defined]
+
+
+def test_a_full_disk_for_the_summary_is_a_warning_and_for_the_outputs_an_error_after_a_whole_deploy(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    http_get: Callable[..., httpx.Response],
+) -> None:
+    inputs = platform_inputs(sandbox, "cloudflare-pages", "shop", make_site(tmp_path / "dist", marker="full"))
+
+    summary_full = run_push(
+        capsys,
+        tmp_path,
+        sandbox,
+        "refs/heads/main",
+        "1" * 40,
+        inputs,
+        env={"GITHUB_STEP_SUMMARY": "/dev/full"},
+    )
+    outputs_full = run_push(
+        capsys, tmp_path, sandbox, "refs/heads/main", SHA2, inputs, env={"GITHUB_OUTPUT": "/dev/full"}
+    )
+
+    assert summary_full.code == 0, summary_full.stdout + summary_full.stderr
+    assert (
+        "could not write the job summary (No space left on device)"
+        in summary_full.stdout + summary_full.stderr
+    )
+    assert outputs_full.code == 1
+    errors = [line for line in outputs_full.stdout.splitlines() if line.startswith("::error")]
+    assert errors == [
+        "::error title=ci-deploy::could not write the step outputs to GITHUB_OUTPUT "
+        "(No space left on device); later steps will not see them"
+    ]
+    assert "build full" in http_get(sandbox.site_url("shop.pages.localhost")).text

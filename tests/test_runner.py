@@ -211,3 +211,34 @@ def test_outside_actions_group_titles_go_to_stderr() -> None:
     with Runner(environ={}, out=out, err=err).group("Upload"):
         pass
     assert out.getvalue() == "" and err.getvalue() == "== Upload\n"
+
+
+class ClosedPipe(io.StringIO):
+    """A stream whose reader has gone: every write is a broken pipe."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_a_log_stream_nobody_reads_never_stops_the_run() -> None:
+    run = Runner(environ={}, out=ClosedPipe(), err=ClosedPipe())
+    with run.group("Deploy"):
+        run.warning("still going")
+    run.error("and done")
+
+
+def test_outputs_a_full_disk_refuses_are_an_error_naming_github_output() -> None:
+    run = Runner(environ={"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": "/dev/full"}, out=io.StringIO())
+    with pytest.raises(runner.OutputsNotWritten) as caught:
+        run.set_outputs({"url": "https://shop.example"})
+    assert str(caught.value) == (
+        "could not write the step outputs to GITHUB_OUTPUT (No space left on device); "
+        "later steps will not see them"
+    )
+    assert caught.value.exit_code == 1
+
+
+def test_a_summary_a_full_disk_refuses_is_a_warning_not_a_failure(caplog: pytest.LogCaptureFixture) -> None:
+    run = Runner(environ={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": "/dev/full"}, out=io.StringIO())
+    assert run.append_summary("| deployed |") is False
+    assert "could not write the job summary (No space left on device)" in caplog.text

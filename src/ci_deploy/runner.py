@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from ci_deploy import redaction
+from ci_deploy.errors import CiDeployError
 
 log = logging.getLogger("ci_deploy.runner")
 
@@ -87,6 +88,11 @@ def format_output(name: str, value: str, delimiter: str) -> str:
     return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
+class OutputsNotWritten(CiDeployError):
+    """``GITHUB_OUTPUT`` refused the outputs (a full disk): the later steps of the job would read
+    them empty, so a run that otherwise succeeded fails on it (exit 1)."""
+
+
 @dataclass
 class Runner:
     """Talks to the runner through ``environ`` (its file paths) and ``out`` (workflow commands).
@@ -130,8 +136,14 @@ class Runner:
             format_output(name, redaction.redact(value), f"ghadelimiter_{uuid.uuid4()}")
             for name, value in outputs.items()
         ]
-        with Path(path).open("a", encoding="utf-8", newline="\n") as handle:
-            handle.write("".join(entries))
+        try:
+            with Path(path).open("a", encoding="utf-8", newline="\n") as handle:
+                handle.write("".join(entries))
+        except OSError as error:
+            raise OutputsNotWritten(
+                f"could not write the step outputs to GITHUB_OUTPUT ({error.strerror or error}); "
+                "later steps will not see them"
+            ) from error
         return True
 
     @contextmanager
@@ -173,19 +185,23 @@ class Runner:
         if not path_text:
             return False
         path = Path(path_text)
-        used = path.stat().st_size if path.exists() else 0
-        data = redaction.redact(markdown).encode("utf-8")
-        if not data.endswith(b"\n"):
-            data += b"\n"
-        room = SUMMARY_LIMIT_BYTES - used
-        if len(data) > room:
-            note = _TRUNCATED_NOTE.encode("utf-8")
-            if room <= len(note):
-                log.warning("step summary is full (1 MiB); skipped %d bytes", len(data))
-                return False
-            data = data[: room - len(note)].decode("utf-8", errors="ignore").encode("utf-8") + note
-        with path.open("ab") as handle:
-            handle.write(data)
+        try:
+            used = path.stat().st_size if path.exists() else 0
+            data = redaction.redact(markdown).encode("utf-8")
+            if not data.endswith(b"\n"):
+                data += b"\n"
+            room = SUMMARY_LIMIT_BYTES - used
+            if len(data) > room:
+                note = _TRUNCATED_NOTE.encode("utf-8")
+                if room <= len(note):
+                    log.warning("step summary is full (1 MiB); skipped %d bytes", len(data))
+                    return False
+                data = data[: room - len(note)].decode("utf-8", errors="ignore").encode("utf-8") + note
+            with path.open("ab") as handle:
+                handle.write(data)
+        except OSError as error:  # a full disk: the summary is a report, never worth the run
+            log.warning("could not write the job summary (%s)", error.strerror or error)
+            return False
         return True
 
 

@@ -87,22 +87,39 @@ def run(inputs: Mapping[str, str], environ: Mapping[str, str], *, operation: Ope
         target = resolve_target(settings, ctx, load_event(ctx), operation)
     except (CiDeployError, Cancelled) as error:
         runner.append_summary(render_summary(_early_failure(inputs, error)))
-        runner.set_outputs(outcome.outputs())
+        _outputs_after_failure(outcome)
         raise
     session = Session(settings, ctx, target, environ)
     outcome = Outcome(environment=target.environment)
     try:
-        return _run(session, outcome)
-    except CiDeployError as error:
+        code = _run(session, outcome)
+    except BaseException as error:
+        _summarize_failure(session, outcome, error)
+        _outputs_after_failure(outcome)
+        raise
+    else:
+        runner.set_outputs(outcome.outputs())  # OutputsNotWritten fails a run that succeeded
+    finally:
+        session.close()
+    return code
+
+
+def _summarize_failure(session: Session, outcome: Outcome, error: BaseException) -> None:
+    """The job summary of a run that failed or was cancelled (a bug gets its traceback instead)."""
+    if isinstance(error, CiDeployError):
         facts = session.facts(outcome, "failed", error=str(error), hint=error.details)
         runner.append_summary(render_summary(facts))
-        raise
-    except Cancelled as cancelled:
-        runner.append_summary(render_summary(session.facts(outcome, "cancelled", error=str(cancelled))))
-        raise
-    finally:
+    elif isinstance(error, Cancelled):
+        runner.append_summary(render_summary(session.facts(outcome, "cancelled", error=str(error))))
+
+
+def _outputs_after_failure(outcome: Outcome) -> None:
+    """Every output, even on a failure; one that cannot be written is only a warning there, as
+    the run's own error is the one to report."""
+    try:
         runner.set_outputs(outcome.outputs())
-        session.close()
+    except runner.OutputsNotWritten as error:
+        log.warning("%s", error)
 
 
 def _run(session: Session, outcome: Outcome) -> int:

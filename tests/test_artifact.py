@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import stat
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 from pytest_httpx import HTTPXMock
 
+import ci_deploy.artifact as artifact_module
 from ci_deploy.artifact import ExtractLimits, open_artifact
-from ci_deploy.errors import ArtifactError, InputError
+from ci_deploy.errors import ArtifactError, CiDeployError, InputError
 
 
 def make_site(root: Path) -> Path:
@@ -293,3 +295,38 @@ def test_a_hard_link_to_an_earlier_member_becomes_a_copy(tmp_path: Path) -> None
     members = [tar_info("index.html"), tar_info("copy.html", tarfile.LNKTYPE, "index.html")]
     archive = tar_with(tmp_path / "ok.tgz", members, {"index.html": b"hello"})
     assert paths(archive) == [("copy.html", 5), ("index.html", 5)]
+
+
+def test_an_archive_that_finds_no_room_to_unpack_says_so_naming_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "site.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("index.html", "<p>hello</p>")
+
+    def full_disk(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(artifact_module, "extract", full_disk)
+    with pytest.raises(CiDeployError) as caught, open_artifact(archive, temp_dir=str(tmp_path)):
+        pass
+
+    message = str(caught.value)
+    assert message.startswith(f"could not unpack {archive} into {tmp_path}/ci-deploy-artifact-")
+    assert message.endswith(": No space left on device; set TMPDIR to a folder with room")
+    assert caught.value.exit_code == 1
+    assert not list(tmp_path.glob("ci-deploy-artifact-*"))  # nothing left behind
+
+
+def test_a_temporary_folder_that_cannot_be_made_says_where(tmp_path: Path) -> None:
+    archive = tmp_path / "site.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("index.html", "<p>hello</p>")
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+
+    with (
+        pytest.raises(CiDeployError, match=f"could not unpack {archive} into {not_a_folder}: "),
+        open_artifact(archive, temp_dir=str(not_a_folder)),
+    ):
+        pass

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ci_deploy.artifact.archives import ARCHIVE_SUFFIXES, ExtractLimits, extract, is_archive
-from ci_deploy.errors import ArtifactError, InputError
+from ci_deploy.errors import ArtifactError, CiDeployError, InputError
 
 __all__ = [
     "Artifact",
@@ -145,11 +145,25 @@ def _resolve(path: str | Path, working_directory: str | Path) -> Path:
 
 @contextmanager
 def _extracted(archive: Path, label: str, limits: ExtractLimits, temp_dir: str | None) -> Iterator[Artifact]:
-    with tempfile.TemporaryDirectory(prefix="ci-deploy-artifact-", dir=temp_dir) as folder:
+    try:
+        holder = tempfile.TemporaryDirectory(prefix="ci-deploy-artifact-", dir=temp_dir)
+    except OSError as error:
+        raise _cannot_unpack(label, temp_dir or tempfile.gettempdir(), error) from error
+    with holder as folder:
         root = Path(folder) / "root"
-        root.mkdir()
-        extract(archive, root, label, limits)
+        try:
+            root.mkdir()
+            extract(archive, root, label, limits)
+        except OSError as error:  # the archive's own faults are ArtifactErrors: this is the disk
+            raise _cannot_unpack(label, folder, error) from error
         yield walk_directory(root, label)
+
+
+def _cannot_unpack(label: str, folder: str, error: OSError) -> CiDeployError:
+    """A disk that is full or not writable where archives are unpacked: the machine's fault, not
+    the artifact's (exit 1), said before anything is sent."""
+    why = error.strerror or str(error)
+    return CiDeployError(f"could not unpack {label} into {folder}: {why}; set TMPDIR to a folder with room")
 
 
 @contextmanager

@@ -188,6 +188,20 @@ def test_a_run_artifact_is_fetched_then_extracted(tmp_path: Path) -> None:
         assert artifact.label == "artifact 'web-build'" and [f.path for f in artifact.files] == ["index.html"]
 
 
+def test_a_run_artifact_with_no_room_to_download_says_so_naming_the_folder(tmp_path: Path) -> None:
+    def fetch(name: str, folder: Path) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with (
+        pytest.raises(
+            CiDeployError,
+            match=r"^could not download artifact 'web-build' into .*: No space left on device; ",
+        ),
+        open_artifact("dist", artifact_name="web-build", fetch=fetch, temp_dir=str(tmp_path)),
+    ):
+        pass
+
+
 SYMLINK = stat.S_IFLNK | 0o777
 HOSTILE_ZIPS: list[tuple[str, list[tuple[str, bytes, int]], str]] = [
     ("traversal", [("../../etc/cron.d/x", b"x", 0)], "member '../../etc/cron.d/x' escapes the archive"),

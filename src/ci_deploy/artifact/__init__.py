@@ -148,22 +148,22 @@ def _extracted(archive: Path, label: str, limits: ExtractLimits, temp_dir: str |
     try:
         holder = tempfile.TemporaryDirectory(prefix="ci-deploy-artifact-", dir=temp_dir)
     except OSError as error:
-        raise _cannot_unpack(label, temp_dir or tempfile.gettempdir(), error) from error
+        raise _no_room("unpack", label, temp_dir or tempfile.gettempdir(), error) from error
     with holder as folder:
         root = Path(folder) / "root"
         try:
             root.mkdir()
             extract(archive, root, label, limits)
         except OSError as error:  # the archive's own faults are ArtifactErrors: this is the disk
-            raise _cannot_unpack(label, folder, error) from error
+            raise _no_room("unpack", label, folder, error) from error
         yield walk_directory(root, label)
 
 
-def _cannot_unpack(label: str, folder: str, error: OSError) -> CiDeployError:
-    """A disk that is full or not writable where archives are unpacked: the machine's fault, not
-    the artifact's (exit 1), said before anything is sent."""
+def _no_room(verb: str, label: str, folder: str, error: OSError) -> CiDeployError:
+    """A disk that is full or not writable where archives are downloaded or unpacked: the
+    machine's fault, not the artifact's (exit 1), said before anything is sent."""
     why = error.strerror or str(error)
-    return CiDeployError(f"could not unpack {label} into {folder}: {why}; set TMPDIR to a folder with room")
+    return CiDeployError(f"could not {verb} {label} into {folder}: {why}; set TMPDIR to a folder with room")
 
 
 @contextmanager
@@ -216,7 +216,14 @@ def open_run_artifact(
     """The workflow-run artifact ``name``: ``fetch`` saves its zip in a temporary folder, which
     is then extracted like any zip and removed when the block ends."""
     label = f"artifact '{name}'"
-    with tempfile.TemporaryDirectory(prefix="ci-deploy-download-", dir=temp_dir) as folder:
-        archive = fetch(name, Path(folder))
+    try:
+        holder = tempfile.TemporaryDirectory(prefix="ci-deploy-download-", dir=temp_dir)
+    except OSError as error:
+        raise _no_room("download", label, temp_dir or tempfile.gettempdir(), error) from error
+    with holder as folder:
+        try:
+            archive = fetch(name, Path(folder))
+        except OSError as error:
+            raise _no_room("download", label, folder, error) from error
         with _extracted(archive, label, limits or ExtractLimits(), temp_dir) as artifact:
             yield artifact

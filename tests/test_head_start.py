@@ -4,6 +4,7 @@ the very request the run sends, never after a write, and never for bad input."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -197,3 +198,26 @@ def test_an_early_read_that_fails_is_sent_again_and_the_deploy_goes_on(
     log = sandbox.log(mark)
     assert [e.status for e in log if e.endpoint == "cloudflare.projects.get"] == [500, 200]
     assert len([e for e in log if e.endpoint == "cloudflare.deployments.create"]) == 1
+
+
+def test_the_clients_of_the_early_reads_are_closed_with_the_head_start(
+    tmp_path: Path, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"name": "shop"}})
+    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
+    clients: list[httpx.Client] = []
+    monkeypatch.setattr(head_start.HeadStart, "offer", _recording(head_start.HeadStart.offer, clients))
+    head_start.start(raw_inputs(tmp_path), {})
+    assert get(PROJECT_URL).json()["result"] == {"name": "shop"}
+
+    head_start.stop()
+
+    assert clients and all(client.is_closed for client in clients)
+
+
+def _recording(offer: Callable[..., None], clients: list[httpx.Client]) -> Callable[..., None]:
+    def recorded(self: head_start.HeadStart, reads: list[object]) -> None:
+        clients.extend(read.client for read in reads)  # type: ignore[attr-defined]
+        offer(self, reads)
+
+    return recorded

@@ -58,6 +58,7 @@ class HeadStart:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._answers: dict[Key, Future[httpx.Response]] = {}
+        self._clients: list[httpx.Client] = []
         self._open = True
 
     def offer(self, reads: Sequence[FirstRead]) -> None:
@@ -69,6 +70,7 @@ class HeadStart:
             for read in reads:
                 pending.append((read, Future()))
                 self._answers[key_of(read.request)] = pending[-1][1]
+            self._clients.extend(dict.fromkeys(read.client for read in reads))
         for read, answer in pending:
             threading.Thread(target=self._fetch, args=(read, answer), daemon=True).start()
 
@@ -107,10 +109,15 @@ class HeadStart:
         return response
 
     def close(self) -> None:
-        """No answer is used from now on (the run wrote something, or ended)."""
+        """No answer is used from now on (the run wrote something, or ended). The clients that
+        sent the reads are closed too: their connections would otherwise stay open, unused, until
+        the process ends. An answer already claimed was read whole and lives on."""
         with self._lock:
             self._open = False
             self._answers.clear()
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
 
 
 def key_of(request: httpx.Request) -> Key:

@@ -14,8 +14,8 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import ci_deploy.artifact as artifact_module
-from ci_deploy.artifact import ExtractLimits, open_artifact
-from ci_deploy.errors import ArtifactError, CiDeployError, InputError
+from ci_deploy.artifact import ExtractLimits, open_artifact, read_bytes, read_chunks, read_whole
+from ci_deploy.errors import ArtifactChanged, ArtifactError, CiDeployError, InputError
 
 
 def make_site(root: Path) -> Path:
@@ -329,3 +329,28 @@ def test_a_temporary_folder_that_cannot_be_made_says_where(tmp_path: Path) -> No
         open_artifact(archive, temp_dir=str(not_a_folder)),
     ):
         pass
+
+
+def test_files_are_read_in_chunks(tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"abcdefg")
+    assert list(read_chunks(tmp_path / "f", 3)) == [b"abc", b"def", b"g"]
+
+
+def test_a_listed_file_that_vanished_is_an_artifact_change_naming_it(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "dist")
+    with open_artifact(site) as artifact:
+        listed = artifact.files[0]
+        listed.source.unlink()  # a clean-up racing the deploy
+
+        for read in (
+            lambda: read_whole(listed),
+            lambda: list(read_chunks(listed.source, 3)),
+            lambda: read_bytes(listed.source),
+        ):
+            with pytest.raises(ArtifactChanged) as caught:
+                read()
+            assert str(caught.value) == (
+                f"'{listed.source}' could not be read while it was being deployed "
+                "(No such file or directory); deploy a finished build"
+            )
+            assert caught.value.exit_code == 1

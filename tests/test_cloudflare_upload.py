@@ -13,7 +13,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from ci_deploy.artifact import ArtifactFile
-from ci_deploy.errors import ArtifactError, PlatformError
+from ci_deploy.errors import ArtifactChanged, PlatformError
 from ci_deploy.platforms.cloudflare_pages import files as files
 from ci_deploy.platforms.cloudflare_pages import upload as upload
 from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi
@@ -132,8 +132,9 @@ def test_a_file_that_changed_size_is_refused_not_sent_with_a_wrong_length(tmp_pa
     source = tmp_path / "x.txt"
     source.write_bytes(b"abc")
     _, generate = upload.bucket_body([Asset("/x.txt", ArtifactFile("x.txt", source, 10), "k")])
-    with pytest.raises(ArtifactError, match="changed while it was being deployed"):
+    with pytest.raises(ArtifactChanged, match="changed while it was being deployed") as caught:
         list(generate())
+    assert caught.value.exit_code == 1  # found after the first write
 
 
 def uploader() -> upload.AssetUploader:

@@ -18,7 +18,6 @@ from ci_deploy.platforms.vercel.files import (
     distinct,
     file_list,
     hash_layout,
-    read_chunks,
     upload_plan,
 )
 
@@ -153,8 +152,3 @@ def test_the_file_list_carries_path_sha_size_and_regular_file_mode(tmp_path: Pat
     assert file_list(entries) == [
         {"file": "i.html", "sha": hashlib.sha1(b"hi").hexdigest(), "size": 2, "mode": 33188}
     ]
-
-
-def test_files_are_read_in_chunks(tmp_path: Path) -> None:
-    (tmp_path / "f").write_bytes(b"abcdefg")
-    assert list(read_chunks(tmp_path / "f", chunk=3)) == [b"abc", b"def", b"g"]

@@ -43,6 +43,11 @@ class ArtifactError(InputError):
     """The artifact cannot be deployed as given (hostile archive member, missing folder, ...)."""
 
 
+class ArtifactChanged(CiDeployError):
+    """A file of the artifact changed or vanished while the run was deploying it (a build still
+    writing there): found after the first write, so exit 1."""
+
+
 class LimitError(InputError):
     """A platform limit would be broken; names the limit and the file that breaks it."""
 

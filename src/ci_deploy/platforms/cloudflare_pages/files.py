@@ -16,12 +16,11 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import blake3
 import pybase64
 
-from ci_deploy.artifact import Artifact, ArtifactFile, read_whole
+from ci_deploy.artifact import Artifact, ArtifactFile, read_chunks, read_whole
 from ci_deploy.errors import ArtifactError, LimitError
 
 MIB = 1024 * 1024
@@ -109,13 +108,6 @@ def hash_chunks(chunks: Iterable[bytes], extension: str) -> str:
     return hasher.hexdigest()[:32]
 
 
-def read_chunks(source: Path, size: int = CHUNK) -> Iterable[bytes]:
-    """The bytes of ``source`` in pieces of ``size`` (a multiple of 3), opened only when read."""
-    with source.open("rb") as handle:
-        while chunk := handle.read(size):
-            yield chunk
-
-
 def file_hash(file: ArtifactFile) -> str:
     """The key of ``file``. One that fits in a chunk (most files of a built site) is read with
     one call: opening it through ``Path`` and reading it through a generator took a third of
@@ -123,7 +115,7 @@ def file_hash(file: ArtifactFile) -> str:
     data = read_whole(file) if file.size <= CHUNK else None
     if data is not None:
         return hash_chunks((data,), extname(file.path))
-    return hash_chunks(read_chunks(file.source), extname(file.path))
+    return hash_chunks(read_chunks(file.source, CHUNK), extname(file.path))
 
 
 def content_type(path: str) -> str:

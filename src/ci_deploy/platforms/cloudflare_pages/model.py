@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ci_deploy.artifact import ArtifactFile
+from ci_deploy.artifact import ArtifactFile, read_bytes
 from ci_deploy.platforms.base import Deployment, DeployRequest, Environment
 from ci_deploy.urls import site_url
 
@@ -66,7 +66,7 @@ def deployment_files(form_files: Mapping[str, ArtifactFile]) -> list[tuple[str, 
         file = form_files.get(name)
         if file is None or (name == "_routes.json" and not worker):
             continue
-        data = file.source.read_bytes()
+        data = read_bytes(file.source)
         if data or name == "_worker.js":
             parts.append((name, (name, data, kind)))
     return parts

@@ -24,14 +24,15 @@ from typing import Any
 import httpx
 import pybase64
 
-from ci_deploy.errors import ArtifactError, PlatformError
+from ci_deploy.artifact import read_chunks
+from ci_deploy.errors import ArtifactChanged, PlatformError
 from ci_deploy.platforms.cloudflare_pages.api import (
     UPLOAD_TOKEN_INVALID,
     CloudflareApi,
     CloudflareApiError,
     upload_token_path,
 )
-from ci_deploy.platforms.cloudflare_pages.files import MAX_FILES, MIB, Asset, content_type, read_chunks
+from ci_deploy.platforms.cloudflare_pages.files import CHUNK, MAX_FILES, MIB, Asset, content_type
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.upload")
 
@@ -149,11 +150,11 @@ def bucket_body(bucket: list[Asset]) -> tuple[int, Callable[[], Iterator[bytes]]
         for i, ((prefix, suffix), asset) in enumerate(zip(parts, bucket, strict=True)):
             yield (b"," if i else b"") + prefix
             sent = 0
-            for chunk in read_chunks(asset.file.source):
+            for chunk in read_chunks(asset.file.source, CHUNK):
                 sent += len(chunk)
                 yield pybase64.b64encode(chunk)
             if sent != asset.file.size:
-                raise ArtifactError(f"file '{asset.file.path}' changed while it was being deployed")
+                raise ArtifactChanged(f"file '{asset.file.path}' changed while it was being deployed")
             yield suffix
         yield b"]"
 

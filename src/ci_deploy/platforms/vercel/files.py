@@ -18,12 +18,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ci_deploy.artifact import Artifact, ArtifactFile, read_whole
+from ci_deploy.artifact import Artifact, ArtifactFile, read_chunks, read_whole
 from ci_deploy.errors import ArtifactError, LimitError
 from ci_deploy.platforms.base import Environment, UploadPlan
 
@@ -148,18 +147,11 @@ def check_limits(layout: Layout, label: str) -> None:
         log.warning("%s is %s bytes: more than the Hobby plan's 100 MB upload limit", label, f"{total:,}")
 
 
-def read_chunks(path: Path, chunk: int = CHUNK) -> Iterator[bytes]:
-    """The file's bytes in chunks, so no file is held in memory whole."""
-    with path.open("rb") as handle:
-        while data := handle.read(chunk):
-            yield data
-
-
 def sha1_of(file: ArtifactFile) -> str:
     """The file's sha1; one that fits in a chunk is read in one call (see :func:`read_whole`)."""
     whole = read_whole(file) if file.size <= CHUNK else None
     digest = hashlib.sha1(usedforsecurity=False)
-    for data in (whole,) if whole is not None else read_chunks(file.source):
+    for data in (whole,) if whole is not None else read_chunks(file.source, CHUNK):
         digest.update(data)
     return digest.hexdigest()
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from ci_deploy.artifact import read_bytes, read_chunks
 from ci_deploy.errors import PlatformError
 from ci_deploy.lanes import Lane
 from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, interpret
-from ci_deploy.platforms.vercel.files import FileEntry, read_chunks
+from ci_deploy.platforms.vercel.files import CHUNK, FileEntry
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
@@ -85,10 +86,10 @@ async def upload_one(api: VercelApi, lane: Lane | httpx.AsyncClient, entry: File
     """Send one content on ``lane``; raise naming the file when Vercel refuses it after retries."""
 
     async def chunks() -> AsyncIterator[bytes]:
-        for chunk in read_chunks(entry.source):
+        for chunk in read_chunks(entry.source, CHUNK):
             yield chunk
 
-    content = entry.source.read_bytes() if entry.size <= WHOLE_BODY_MAX else chunks
+    content = read_bytes(entry.source) if entry.size <= WHOLE_BODY_MAX else chunks
     response = await api.send_on(lane, "POST", "/v2/files", content=content, headers=upload_headers(entry))
     try:
         interpret(response.status_code, response.content)

@@ -271,3 +271,28 @@ def test_a_deploy_of_many_files_fits_under_an_open_file_limit_of_256(
     assert result.returncode == 0, result.stderr[-3000:]
     uploads = [entry for entry in sandbox.log() if entry.path.startswith("/v2/files") and entry.status == 200]
     assert len(uploads) == 401
+
+
+def test_a_repository_root_deployed_as_a_static_site_publishes_no_git_folder_or_local_env(
+    sandbox: Sandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    http_get: Callable[..., httpx.Response],
+) -> None:
+    root = make_site(tmp_path / "repo", marker="root")
+    (root / ".git").mkdir()
+    (root / ".git" / "config").write_text("[remote]\n  url = https://user:token@example.com/repo\n")
+    (root / ".env.local").write_text("API_SECRET=local\n")
+    (root / "node_modules" / "pkg").mkdir(parents=True)
+    (root / "node_modules" / "pkg" / "index.js").write_text("module.exports = 1\n")
+
+    result = run_push(
+        capsys, tmp_path, sandbox, "refs/heads/main", SHA1, platform_inputs(sandbox, "vercel", "web", root)
+    )
+
+    assert result.code == 0, result.stdout + result.stderr
+    site = result.outputs["url"]
+    assert "build root" in http_get(site).text
+    for private in ("/.git/config", "/.env.local", "/node_modules/pkg/index.js"):
+        assert http_get(site + private).status_code == 404, private
+    assert "left out as vercel deploy does: .env.local, .git, node_modules" in result.stdout + result.stderr

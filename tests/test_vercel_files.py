@@ -32,6 +32,40 @@ def make_artifact(root: Path, files: dict[str, bytes]) -> Artifact:
     return Artifact(root=root, files=entries, label="dist/")
 
 
+def test_a_folder_deploy_leaves_out_what_vercel_deploy_leaves_out(tmp_path: Path) -> None:
+    """The repository root deployed as a static site: its .git, node_modules and local env files
+    are never published (vercel 58.10.0's default ignore rules, case ignored)."""
+    files = {
+        "index.html": b"hi",
+        ".env": b"kept, as the CLI keeps it",
+        ".env.local": b"SECRET=1",
+        ".env.production.local": b"SECRET=2",
+        ".git/config": b"[core]",
+        "docs/.GIT/HEAD": b"ref",
+        "node_modules/x/index.js": b"mod",
+        ".yarn/cache/pkg.zip": b"zip",
+        "lib/.yarn/cache/kept.js": b"not at the root",
+        "assets/.app.js.swp": b"swap",
+        ".DS_Store": b"finder",
+        "assets/app.js": b"app",
+    }
+    layout = detect_layout(make_artifact(tmp_path, files))
+
+    assert [path for path, _ in layout.files] == [
+        ".env",
+        "assets/app.js",
+        "index.html",
+        "lib/.yarn/cache/kept.js",
+    ]
+
+
+def test_a_folder_of_nothing_but_left_out_files_is_refused_naming_them(tmp_path: Path) -> None:
+    with pytest.raises(
+        ArtifactError, match=r"holds only files vercel deploy leaves out \(\.git, node_modules\)"
+    ):
+        detect_layout(make_artifact(tmp_path, {".git/config": b"[core]", "node_modules/x.js": b"x"}))
+
+
 def test_a_plain_folder_is_static_with_paths_unchanged(tmp_path: Path) -> None:
     layout = detect_layout(make_artifact(tmp_path, {"index.html": b"hi", "a/b.css": b"x"}))
     assert not layout.prebuilt

@@ -15,6 +15,7 @@ warn about because the plan is not known here).
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import logging
@@ -34,6 +35,16 @@ MAX_FILES = 10_000
 MAX_TOTAL_BYTES = 1024**3
 HOBBY_TOTAL_BYTES = 100 * 1000**2
 CHUNK = 1024 * 1024
+#: what ``vercel deploy`` (58.10.0, ``getVercelIgnore``) leaves out of a folder it deploys, as
+#: gitignore rules without a slash: a file or folder of that name (glob) at any depth
+IGNORES = (
+    ".hg", ".git", ".gitmodules", ".svn", ".cache", ".next", ".now", ".vercel", ".npmignore",
+    ".dockerignore", ".gitignore", ".*.swp", ".ds_store", ".wafpicke-*", ".lock-wscript",
+    ".env.local", ".env.*.local", ".venv", ".pnp*", "npm-debug.log", "config.gypi",
+    "node_modules", "__pycache__", "venv", "cvs",
+)  # fmt: skip
+#: ... and the one rule with a slash, which holds from the folder's root
+ROOT_IGNORES = (".yarn/cache",)
 
 
 @dataclass(frozen=True)
@@ -91,7 +102,37 @@ def detect_layout(artifact: Artifact) -> Layout:
         return Layout(prebuilt=True, files=chosen)
     if _is_output_root(artifact, by_path):
         return Layout(prebuilt=True, files=tuple((OUTPUT_PREFIX + f.path, f) for f in artifact.files))
-    return Layout(prebuilt=False, files=tuple((f.path, f) for f in artifact.files))
+    return Layout(prebuilt=False, files=_static_files(artifact))
+
+
+def _static_files(artifact: Artifact) -> tuple[tuple[str, ArtifactFile], ...]:
+    """The folder's files but those ``vercel deploy`` leaves out (a ``.git``, ``node_modules``,
+    ``.env.local`` deployed as the repository root would otherwise be served to anyone)."""
+    kept = tuple((f.path, f) for f in artifact.files if not is_ignored(f.path))
+    left_out = sorted({_ignored_part(f.path) for f in artifact.files if is_ignored(f.path)})
+    if left_out:
+        log.info("left out as vercel deploy does: %s", ", ".join(left_out[:10]))
+    if left_out and not kept:
+        raise ArtifactError(
+            f"{artifact.label} holds only files vercel deploy leaves out ({', '.join(left_out[:5])}); "
+            "point artifact at the build's output folder",
+            input_name="artifact",
+        )
+    return kept
+
+
+def _ignored_part(path: str) -> str:
+    """The file or folder of ``path`` that a rule leaves out (``sub/.git`` for ``sub/.git/HEAD``)."""
+    parts = path.split("/")
+    return next("/".join(parts[:n]) for n in range(1, len(parts) + 1) if is_ignored("/".join(parts[:n])))
+
+
+def is_ignored(path: str) -> bool:
+    """Whether ``vercel deploy`` of a folder leaves ``path`` out (its default ignore rules)."""
+    lowered = path.lower()  # the CLI's matcher ignores case
+    if any(lowered == root or lowered.startswith(root + "/") for root in ROOT_IGNORES):
+        return True
+    return any(fnmatch.fnmatchcase(part, pattern) for part in lowered.split("/") for pattern in IGNORES)
 
 
 def check_prebuilt(layout: Layout, environment: Environment) -> None:

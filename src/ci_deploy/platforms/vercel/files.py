@@ -19,6 +19,7 @@ import fnmatch
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ IGNORES = (
 )  # fmt: skip
 #: ... and the one rule with a slash, which holds from the folder's root
 ROOT_IGNORES = (".yarn/cache",)
+#: every name rule at once: one match per path component, not one per rule
+_IGNORED_NAME = re.compile("|".join(fnmatch.translate(pattern) for pattern in IGNORES))
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,9 @@ def detect_layout(artifact: Artifact) -> Layout:
 def _static_files(artifact: Artifact) -> tuple[tuple[str, ArtifactFile], ...]:
     """The folder's files but those ``vercel deploy`` leaves out (a ``.git``, ``node_modules``,
     ``.env.local`` deployed as the repository root would otherwise be served to anyone)."""
-    kept = tuple((f.path, f) for f in artifact.files if not is_ignored(f.path))
-    left_out = sorted({_ignored_part(f.path) for f in artifact.files if is_ignored(f.path)})
+    ignored = [is_ignored(f.path) for f in artifact.files]
+    kept = tuple((f.path, f) for f, out in zip(artifact.files, ignored, strict=True) if not out)
+    left_out = sorted({_ignored_part(f.path) for f, out in zip(artifact.files, ignored, strict=True) if out})
     if left_out:
         log.info("left out as vercel deploy does: %s", ", ".join(left_out[:10]))
     if left_out and not kept:
@@ -132,7 +136,7 @@ def is_ignored(path: str) -> bool:
     lowered = path.lower()  # the CLI's matcher ignores case
     if any(lowered == root or lowered.startswith(root + "/") for root in ROOT_IGNORES):
         return True
-    return any(fnmatch.fnmatchcase(part, pattern) for part in lowered.split("/") for pattern in IGNORES)
+    return any(_IGNORED_NAME.match(part) for part in lowered.split("/"))
 
 
 def check_prebuilt(layout: Layout, environment: Environment) -> None:

@@ -184,25 +184,29 @@ class Runner:
         path_text = self.environ.get("GITHUB_STEP_SUMMARY")
         if not path_text:
             return False
-        path = Path(path_text)
         try:
-            used = path.stat().st_size if path.exists() else 0
-            data = redaction.redact(markdown).encode("utf-8")
-            if not data.endswith(b"\n"):
-                data += b"\n"
-            room = SUMMARY_LIMIT_BYTES - used
-            if len(data) > room:
-                note = _TRUNCATED_NOTE.encode("utf-8")
-                if room <= len(note):
-                    log.warning("step summary is full (1 MiB); skipped %d bytes", len(data))
-                    return False
-                data = data[: room - len(note)].decode("utf-8", errors="ignore").encode("utf-8") + note
-            with path.open("ab") as handle:
-                handle.write(data)
+            return _append_within_limit(Path(path_text), redaction.redact(markdown))
         except OSError as error:  # a full disk: the summary is a report, never worth the run
             log.warning("could not write the job summary (%s)", error.strerror or error)
             return False
-        return True
+
+
+def _append_within_limit(path: Path, markdown: str) -> bool:
+    """Append ``markdown``, cut to keep ``path`` under GitHub's 1 MiB; False when full."""
+    used = path.stat().st_size if path.exists() else 0
+    data = markdown.encode("utf-8")
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    room = SUMMARY_LIMIT_BYTES - used
+    if len(data) > room:
+        note = _TRUNCATED_NOTE.encode("utf-8")
+        if room <= len(note):
+            log.warning("step summary is full (1 MiB); skipped %d bytes", len(data))
+            return False
+        data = data[: room - len(note)].decode("utf-8", errors="ignore").encode("utf-8") + note
+    with path.open("ab") as handle:
+        handle.write(data)
+    return True
 
 
 _current: Runner | None = None

@@ -176,11 +176,7 @@ def _resolve(path: str | Path, working_directory: str | Path) -> Path:
 
 @contextmanager
 def _extracted(archive: Path, label: str, limits: ExtractLimits, temp_dir: str | None) -> Iterator[Artifact]:
-    try:
-        holder = tempfile.TemporaryDirectory(prefix="ci-deploy-artifact-", dir=temp_dir)
-    except OSError as error:
-        raise _no_room("unpack", label, temp_dir or tempfile.gettempdir(), error) from error
-    with holder as folder:
+    with _temporary_folder("ci-deploy-artifact-", "unpack", label, temp_dir) as folder:
         root = Path(folder) / "root"
         try:
             root.mkdir()
@@ -188,6 +184,16 @@ def _extracted(archive: Path, label: str, limits: ExtractLimits, temp_dir: str |
         except OSError as error:  # the archive's own faults are ArtifactErrors: this is the disk
             raise _no_room("unpack", label, folder, error) from error
         yield walk_directory(root, label)
+
+
+def _temporary_folder(
+    prefix: str, verb: str, label: str, temp_dir: str | None
+) -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder to ``verb`` ``label`` into; one that cannot be made is :func:`_no_room`."""
+    try:
+        return tempfile.TemporaryDirectory(prefix=prefix, dir=temp_dir)
+    except OSError as error:
+        raise _no_room(verb, label, temp_dir or tempfile.gettempdir(), error) from error
 
 
 def _no_room(verb: str, label: str, folder: str, error: OSError) -> CiDeployError:
@@ -247,11 +253,7 @@ def open_run_artifact(
     """The workflow-run artifact ``name``: ``fetch`` saves its zip in a temporary folder, which
     is then extracted like any zip and removed when the block ends."""
     label = f"artifact '{name}'"
-    try:
-        holder = tempfile.TemporaryDirectory(prefix="ci-deploy-download-", dir=temp_dir)
-    except OSError as error:
-        raise _no_room("download", label, temp_dir or tempfile.gettempdir(), error) from error
-    with holder as folder:
+    with _temporary_folder("ci-deploy-download-", "download", label, temp_dir) as folder:
         try:
             archive = fetch(name, Path(folder))
         except OSError as error:

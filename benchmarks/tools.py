@@ -1,15 +1,17 @@
 """The three command-line tools, pointed at the sandbox, and how one run of them is timed.
 
-Every tool runs as its own process under ``/usr/bin/time -v`` (GNU time), so its peak RSS is
-its own and not the sandbox's. Each run gets a fresh HOME, and none of them sees a GitHub
+Every tool runs as its own process under :mod:`benchmarks.stopwatch`, which times it from a
+process of its own and reports its peak RSS: the tool's, not the sandbox's. Each run gets a fresh HOME, and none of them sees a GitHub
 environment: they deploy and nothing else.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,8 +25,7 @@ from ci_deploy_sandbox import identities
 
 REPO = Path(__file__).resolve().parent.parent
 NODE_BIN = REPO / "tests" / "conformance" / "node_modules" / ".bin"
-GNU_TIME = Path("/usr/bin/time")
-MAX_RSS = re.compile(r"Maximum resident set size \(kbytes\): (\d+)")
+STOPWATCH = Path(__file__).resolve().parent / "stopwatch.py"
 VERCEL_URL_LINE = re.compile(r"^https://\S+$", re.MULTILINE)
 OFFICIAL = {"cloudflare-pages": "wrangler", "vercel": "vercel"}
 
@@ -62,8 +63,6 @@ def ci_deploy_executable() -> str:
 
 def missing_prerequisites(tools: set[str]) -> list[str]:
     problems = []
-    if not GNU_TIME.exists():
-        problems.append("/usr/bin/time is missing: apt-get install -y time")
     for tool in tools - {"ci-deploy"}:
         if not (NODE_BIN / tool).exists():
             problems.append(f"{NODE_BIN / tool} is missing: run `npm ci` in tests/conformance")
@@ -148,26 +147,28 @@ def failure(inv: Invocation, timed: Timed) -> str | None:
 
 
 def run_timed(inv: Invocation, timeout_s: float) -> Timed:
-    """Run under GNU time; wall time is measured here (time's own has 10 ms resolution)."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        argv = [str(GNU_TIME), "-v", "-o", report.name, *inv.argv]
+    """Run under :mod:`benchmarks.stopwatch`, whose clock the sandbox's threads here cannot hold
+    up. The tool runs in a session of its own, so a timeout ends it and every child it started."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        argv = [sys.executable, "-S", str(STOPWATCH), report.name, *inv.argv]
         started = time.time()
-        clock = time.perf_counter()
-        try:
-            done = subprocess.run(
-                argv, cwd=inv.cwd, env=inv.env, capture_output=True, text=True, timeout=timeout_s
-            )
-        except subprocess.TimeoutExpired as exc:
-            wall = time.perf_counter() - clock
-            return Timed(
-                wall, 0, -1, _text(exc.stdout), f"timed out after {timeout_s:.0f} s", started, time.time()
-            )
-        wall = time.perf_counter() - clock
-        ended = time.time()
-        found = MAX_RSS.search(Path(report.name).read_text())
+        with subprocess.Popen(
+            argv, cwd=inv.cwd, env=inv.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
+        ) as process:  # fmt: skip
+            try:
+                stdout, stderr = process.communicate(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                stdout, stderr = process.communicate()
+                return Timed(timeout_s, 0, -1, stdout, f"timed out after {timeout_s:.0f} s", started, time.time())
+        measured = json.loads(Path(report.name).read_text() or "{}")
+    if not measured:  # the stopwatch itself failed: its error is on stderr
+        return Timed(time.time() - started, 0, process.returncode, stdout, stderr, started, time.time())
     return Timed(
-        wall, int(found.group(1)) if found else 0, done.returncode, done.stdout, done.stderr, started, ended
-    )
+        measured["wall_s"], measured["rss_kb"], measured["returncode"], stdout, stderr,
+        measured["started"], measured["ended"],
+    )  # fmt: skip
 
 
 def create_project(platform: str, name: str, env: dict[str, str]) -> str:
@@ -201,9 +202,3 @@ def version(argv: list[str]) -> str:
 def _tail(text: str, limit: int = 400) -> str:
     text = " ".join(text.split())
     return text[-limit:]
-
-
-def _text(value: str | bytes | None) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value or ""

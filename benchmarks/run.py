@@ -3,7 +3,8 @@
     python -m benchmarks.run            # the full run, writes benchmarks/RESULTS.md
     python -m benchmarks.run --quick    # small cases, one run, prints the report
 
-The sandbox runs in this process; every tool runs as its own process under ``/usr/bin/time -v``.
+The sandbox runs in this process; every tool runs as its own process under
+:mod:`benchmarks.stopwatch`, which keeps the clock in a process of its own.
 Runs alternate the tool that goes first. Fresh cases get a new project and newly generated
 content for every run; "unchanged" redeploys the same files into the same project right after
 that tool's fresh run.
@@ -41,9 +42,10 @@ LOAD_KEY = "load average (1/5/15 min) before → after"
 SHORT = {"ci-deploy": "ci", "wrangler": "wr", "vercel": "vc", "cloudflare-pages": "cf"}
 NOTES = [
     "- Medians over the successful runs (`ok runs`); tools alternate which goes first.",
-    "- **wall s**: from spawning the tool to its exit, measured by the benchmark. **peak RSS MB**: "
-    "GNU time's \"Maximum resident set size\" of the tool's process (MB = 10^6 bytes); the sandbox "
-    "runs in the benchmark's own process and is not counted.",
+    "- **wall s**: from spawning the tool to its exit, timed by a stopwatch process that does nothing "
+    "else (`benchmarks/stopwatch.py`), so the sandbox's threads cannot delay the clock. **peak RSS MB**: "
+    'the tool\'s `ru_maxrss` from `wait4`, what GNU time reports as "Maximum resident set size" '
+    "(MB = 10^6 bytes); the sandbox runs in the benchmark's own process and is not counted.",
     "- **requests**: requests the sandbox logged during the run. **uploaded**: file bytes the "
     "sandbox stored (the `bytes_uploaded` counter; Cloudflare's base64 JSON on the wire is about "
     "4/3 of it).",

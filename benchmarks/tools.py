@@ -1,8 +1,8 @@
 """The three command-line tools, pointed at the sandbox, and how one run of them is timed.
 
 Every tool runs as its own process under :mod:`benchmarks.stopwatch`, which times it from a
-process of its own and reports its peak RSS: the tool's, not the sandbox's. Each run gets a fresh HOME, and none of them sees a GitHub
-environment: they deploy and nothing else.
+process of its own and reports its peak RSS: the tool's, not the sandbox's. Each run gets a
+fresh HOME, and none of them sees a GitHub environment: they deploy and nothing else.
 """
 
 from __future__ import annotations
@@ -161,7 +161,9 @@ def run_timed(inv: Invocation, timeout_s: float) -> Timed:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 stdout, stderr = process.communicate()
-                return Timed(timeout_s, 0, -1, stdout, f"timed out after {timeout_s:.0f} s", started, time.time())
+                return Timed(
+                    timeout_s, 0, -1, stdout, f"timed out after {timeout_s:.0f} s", started, time.time()
+                )
         measured = json.loads(Path(report.name).read_text() or "{}")
     if not measured:  # the stopwatch itself failed: its error is on stderr
         return Timed(time.time() - started, 0, process.returncode, stdout, stderr, started, time.time())

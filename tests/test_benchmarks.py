@@ -1,11 +1,15 @@
-"""The benchmark script's pure parts: cases, round counting, the lower bound and the report.
+"""The benchmark script's pure parts (cases, round counting, the lower bound and the report) and
+the stopwatch every tool runs under.
 
-Nothing here times anything; the benchmarks themselves run with ``python -m benchmarks.run``.
+Nothing here checks how fast anything is; the benchmarks themselves run with
+``python -m benchmarks.run``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import cases, measure, report
+from benchmarks import cases, measure, report, tools
 
 
 def test_full_cases_match_the_issue_and_keep_the_big_file_exactly_at_cloudflares_limit() -> None:
@@ -131,3 +135,38 @@ def test_report_has_a_table_per_platform_and_latency_and_marks_each_target() -> 
     assert "Unchanged redeploy: ≤ 0.2× wrangler (cloudflare-pages, 100 ms): **missed** (0.30×" in text
     assert "`ci-deploy --help` ≤ 0.3 s (median of 10): met (0.25 s" in text
     assert "- note" in text
+
+
+def test_the_stopwatch_reports_the_tools_exit_code_output_time_and_peak_memory(tmp_path: Path) -> None:
+    script = (
+        "import sys; blob = bytearray(30_000_000); print('out'); print('err', file=sys.stderr); sys.exit(3)"
+    )
+    timed = tools.run_timed(tools.Invocation("t", [sys.executable, "-c", script], {}, tmp_path), 60)
+
+    assert (timed.returncode, timed.stdout, timed.stderr) == (3, "out\n", "err\n")
+    assert 30_000 < timed.rss_kb < 200_000  # the tool's own 30 MB, in kB
+    assert timed.started <= timed.ended and 0 < timed.wall_s <= timed.ended - timed.started + 0.01
+
+
+def test_the_stopwatch_runs_the_tool_in_its_working_directory_and_environment(tmp_path: Path) -> None:
+    script = "import os; print(os.getcwd(), os.environ['ONLY_HERE'])"
+    inv = tools.Invocation("t", [sys.executable, "-c", script], {"ONLY_HERE": "yes"}, tmp_path)
+
+    assert tools.run_timed(inv, 60).stdout == f"{tmp_path} yes\n"
+
+
+def test_a_tool_that_runs_past_the_timeout_is_ended_with_every_process_it_started(tmp_path: Path) -> None:
+    child = tmp_path / "child.pid"
+    script = (
+        "import subprocess, sys, time; "
+        f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(child)!r}, 'w').write(str(p.pid)); time.sleep(60)"
+    )
+    timed = tools.run_timed(tools.Invocation("t", [sys.executable, "-c", script], {}, tmp_path), 1)
+
+    assert timed.returncode == -1 and "timed out" in timed.stderr
+    pid = int(child.read_text())
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):  # the kill is sent; the child may take a moment to be reaped by init
+            os.kill(pid, 0)
+            time.sleep(0.1)

@@ -154,3 +154,35 @@ def test_a_deploy_whose_url_nobody_reads_says_so_on_stderr_and_succeeds(
     url = sandbox.site_url("shop.pages.localhost").rstrip("/")
     assert f"standard output could not be written, so the URL was not printed there: {url}" in errors
     assert "Traceback" not in errors
+
+
+EXIT_SCRIPT = """
+import sys, time
+from concurrent.futures import ThreadPoolExecutor
+from ci_deploy import shutdown
+
+class Witness:
+    def __del__(self):
+        sys.stderr.write("teardown ran\\n")
+
+witness = Witness()
+shutdown.THREAD_GRACE = 0.5
+pool = ThreadPoolExecutor(max_workers=1)
+pool.submit(time.sleep, float(sys.argv[1]))
+pool.shutdown(wait=False)
+shutdown.exit_without_teardown(3)
+"""
+
+
+@pytest.mark.parametrize(("work_s", "teardown"), [(0.2, False), (1.5, True)])
+def test_a_thread_still_ending_at_exit_is_waited_for_not_paid_for_with_the_whole_teardown(
+    work_s: float, teardown: bool
+) -> None:
+    """A pool shut down without waiting (the hashing that runs ahead) has a thread that is
+    about to end: the exit waits for it and still skips teardown. One that runs on past the
+    grace gets the ordinary exit, which waits for it."""
+    argv = [sys.executable, "-c", EXIT_SCRIPT, str(work_s)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 3
+    assert ("teardown ran" in done.stderr) is teardown

@@ -7,27 +7,37 @@ it, the upload token) with the token and names given. So :func:`start` sends the
 threads, and :func:`ci_deploy.http.send` answers the run's own identical request from here when it comes.
 At 100 ms a round trip that hides one or two of them behind start-up.
 
+A read's answer may make more reads possible (:attr:`FirstRead.then`): on Cloudflare Pages the
+upload token's JWT lets ``check-missing`` go out the moment it arrives, with the folder's hashes
+worked out on the main thread while the first reads travel (:attr:`FirstRead.prepare`).
+``check-missing`` is a POST only because its body is the list of hashes; the interface names it
+read-only (a dry run may send it), and it changes nothing.
+
 It changes nothing the run promises:
 
-- Only ``GET`` requests the platform declares (``PlatformSpec.first_reads``), only for a deploy
+- Only reads the platform declares (``PlatformSpec.first_reads``), only for a deploy
   of a folder, and only when every input passes its own parser (the checks the validating model
   runs, token and API URL included) and ``env`` and the event can be read: a run with a bad input
   value sends nothing, as before. A folder whose contents break a platform rule (a file over the
   size limit, a Functions folder) is still exit 2 with nothing written, but found after these
   reads. No early answer is ever printed.
-- An answer is used only for the same method, URL (query included) and ``Authorization``, and
-  only before the run's first write: a write drops every answer not yet used, since what it
-  changes could make them stale. A rate-limit or server error answer is not used: the run sends
-  its own request, with its retries. A request that failed at all is simply sent again.
+- An answer is used only for the same method, URL (query included), ``Authorization`` and body,
+  and only before the run's first write: a write (a request that is neither a GET nor a read
+  sent early) drops every answer not yet used, since what it changes could make them stale. A
+  rate-limit or server error answer is not used: the run sends its own request, with its
+  retries. A request that failed at all is simply sent again.
 - ``CI_DEPLOY_HEAD_START=0`` turns it off (a proxy that must see requests in order, a test that
   counts them).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import sys
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +58,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("ci_deploy.head_start")
 
-Key = tuple[str, str, str]
+Key = tuple[str, ...]
+
+#: seconds between the interpreter's hand-overs of its lock while a head start is open (5 ms
+#: otherwise)
+SWITCH_INTERVAL = 0.001
+#: seconds the main thread leaves the lock to the read threads, so their requests are written
+#: before the preparations (hashing) hold it: measured, the first reads left ~20 ms later without
+SEND_GRACE = 0.004
 
 
 class HeadStart:
@@ -56,6 +73,11 @@ class HeadStart:
     first write."""
 
     def __init__(self) -> None:
+        self._switch_interval = sys.getswitchinterval()
+        # while its threads wait for answers, each of them must get the interpreter lock from
+        # the importing main thread within ~1 ms, not 5: a follow-up read (check-missing) takes
+        # it several times on its way out
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self._lock = threading.Lock()
         self._answers: dict[Key, Future[httpx.Response]] = {}
         self._clients: list[httpx.Client] = []
@@ -63,26 +85,37 @@ class HeadStart:
 
     def offer(self, reads: Sequence[FirstRead]) -> None:
         """Send ``reads`` (each on its own thread), their answers claimable as they arrive."""
+        for read, answer in self._register(reads):
+            threading.Thread(target=self._fetch, args=(read, answer), daemon=True).start()
+
+    def _register(self, reads: Sequence[FirstRead]) -> list[tuple[FirstRead, Future[httpx.Response]]]:
+        """A future for each read, claimable from now on (none once the head start is closed)."""
         pending: list[tuple[FirstRead, Future[httpx.Response]]] = []
         with self._lock:
             if not self._open:
-                return
+                return []
             for read in reads:
                 pending.append((read, Future()))
                 self._answers[key_of(read.request)] = pending[-1][1]
             self._clients.extend(dict.fromkeys(read.client for read in reads))
-        for read, answer in pending:
-            threading.Thread(target=self._fetch, args=(read, answer), daemon=True).start()
+        return pending
 
-    @staticmethod
-    def _fetch(read: FirstRead, answer: Future[httpx.Response]) -> None:
+    def _fetch(self, read: FirstRead, answer: Future[httpx.Response]) -> None:
+        """Send ``read``; then the reads its answer makes possible, from this same thread: while
+        the main thread imports, a new thread would first wait its turn for the interpreter lock."""
         try:
             response = read.client.send(read.request)
             response.read()
         except BaseException as error:  # never raised here: the run's own request raises it
             answer.set_exception(error)
             return
+        follow_ups = []
+        if read.then is not None and response.status_code == 200:
+            # registered before this answer can be claimed, so the run's own request finds them
+            follow_ups = self._register(_follow_ups(read.then, response))
         answer.set_result(response)
+        for follow_up, its_answer in follow_ups:
+            self._fetch(follow_up, its_answer)
 
     def pending(self) -> bool:
         return bool(self._answers)
@@ -113,6 +146,8 @@ class HeadStart:
         sent the reads are closed too: their connections would otherwise stay open, unused, until
         the process ends. An answer already claimed was read whole and lives on."""
         with self._lock:
+            if self._open:
+                sys.setswitchinterval(self._switch_interval)
             self._open = False
             self._answers.clear()
             clients, self._clients = self._clients, []
@@ -121,7 +156,21 @@ class HeadStart:
 
 
 def key_of(request: httpx.Request) -> Key:
-    return request.method, str(request.url), request.headers.get("authorization", "")
+    """Method, URL and ``Authorization``; and for a read sent as a POST, its body."""
+    key = request.method, str(request.url), request.headers.get("authorization", "")
+    if request.method == "GET":
+        return key
+    return (*key, hashlib.sha256(request.content).hexdigest())
+
+
+def _follow_ups(
+    then: Callable[[httpx.Response], Sequence[FirstRead]], answer: httpx.Response
+) -> Sequence[FirstRead]:
+    try:
+        return then(answer)
+    except Exception:  # no follow-up: the run sends its own
+        log.debug("no follow-up read", exc_info=True)
+        return ()
 
 
 #: the current run's head start (None: none started, or the run has ended)
@@ -131,7 +180,7 @@ _current: HeadStart | None = None
 def start(inputs: Mapping[str, str], environ: Mapping[str, str]) -> None:
     """Send the platform's first reads in the background when the raw inputs allow it."""
     global _current
-    _current = None
+    stop()  # a head start left over by an earlier run in this process (tests) is over
     if environ.get("CI_DEPLOY_HEAD_START", "1").strip().lower() in ("0", "false", "no", "off"):
         return
     raw = raw_inputs(inputs, environ)
@@ -142,6 +191,19 @@ def start(inputs: Mapping[str, str], environ: Mapping[str, str]) -> None:
     if reads:
         _current = HeadStart()
         _current.offer(reads)
+        time.sleep(SEND_GRACE)
+        _prepare(reads)
+
+
+def _prepare(reads: Sequence[FirstRead]) -> None:
+    """The follow-up reads' own work, here on the main thread while the reads travel: on a
+    thread beside the imports, work that reads files waits for the interpreter lock at every read."""
+    for read in reads:
+        if read.prepare is not None:
+            try:
+                read.prepare()
+            except Exception:  # its follow-up is simply not sent; the run finds the fault itself
+                log.debug("a head start's preparation failed", exc_info=True)
 
 
 def _reads(first_reads: FirstReads, raw: Mapping[str, str]) -> Sequence[FirstRead]:
@@ -173,19 +235,24 @@ def _plausible(raw: Mapping[str, str], environ: Mapping[str, str]) -> bool:
 
 
 def answer(client: httpx.Client, method: str, url: str, kwargs: Mapping[str, Any]) -> httpx.Response | None:
-    """For :func:`ci_deploy.http.send`: the early answer to this very GET, if there is one. Any
-    other method is a write, after which no early answer is used."""
+    """For :func:`ci_deploy.http.send`: the early answer to this very request, if there is one.
+    A request that is neither a GET nor a read sent early (a JSON body the same as one sent
+    early) is a write, after which no early answer is used."""
     current = _current
     if current is None:
         return None
-    if method != "GET":
-        if current.is_open:
-            current.close()
-        return None
-    if not current.pending():
-        return None
-    headers = kwargs.get("headers")
-    return current.claim(client.build_request(method, url, params=kwargs.get("params"), headers=headers))
+    early = None
+    if current.pending() and (method == "GET" or "json" in kwargs):
+        headers, params, body = kwargs.get("headers"), kwargs.get("params"), kwargs.get("json")
+        early = current.claim(client.build_request(method, url, params=params, headers=headers, json=body))
+    if early is None and method != "GET" and current.is_open:
+        current.close()
+    return early
+
+
+def running() -> bool:
+    """True while this run's head start has not ended (:func:`stop`)."""
+    return _current is not None
 
 
 def pending() -> bool:

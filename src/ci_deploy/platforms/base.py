@@ -23,10 +23,17 @@ DomainState = Literal["active", "pending", "error"]
 
 @dataclass(frozen=True)
 class FirstRead:
-    """A GET a run sends first, as its adapter will send it (:mod:`ci_deploy.head_start`)."""
+    """A read a run sends first, as its adapter will send it (:mod:`ci_deploy.head_start`): a
+    GET, or a call the interface names read-only though it is a POST (Cloudflare's
+    check-missing, whose body is the list of hashes)."""
 
     client: httpx.Client
     request: httpx.Request
+    #: work the follow-up reads need, done on the main thread once the first reads are on their way
+    prepare: Callable[[], None] | None = None
+    #: the reads this read's answer (a 200) makes possible: check-missing needs the upload
+    #: token's JWT
+    then: Callable[[httpx.Response], Sequence[FirstRead]] | None = None
 
 
 #: the raw inputs (trimmed, with the platform's env fallbacks) -> the run's first reads

@@ -34,7 +34,7 @@ def _open(settings: PlatformSettings) -> Platform:
 
 
 def _first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
-    from ci_deploy.platforms.cloudflare_pages.api import first_reads
+    from ci_deploy.platforms.cloudflare_pages.early_reads import first_reads
 
     return first_reads(raw)
 

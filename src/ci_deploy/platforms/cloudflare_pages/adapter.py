@@ -32,8 +32,8 @@ from ci_deploy.platforms.base import (
     PreflightFacts,
     UploadPlan,
 )
+from ci_deploy.platforms.cloudflare_pages import early_reads, model
 from ci_deploy.platforms.cloudflare_pages import files as files
-from ci_deploy.platforms.cloudflare_pages import model
 from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi, CloudflareApiError, permission_error
 from ci_deploy.platforms.cloudflare_pages.deployments import DeploymentsApi
 from ci_deploy.platforms.cloudflare_pages.domains import DomainsApi
@@ -80,7 +80,11 @@ class CloudflarePages:
 
     def prepare(self, artifact: Artifact, request: DeployRequest) -> None:
         site = files.split_site(artifact)
-        self._hashing.start(artifact, lambda: (site, files.hash_assets(site.assets)))
+        early = early_reads.hashed_assets(site)  # the head start's hashes of these very files
+        if early is not None:
+            self._hashing.start(artifact, lambda: (site, early))
+        else:
+            self._hashing.start(artifact, lambda: (site, files.hash_assets(site.assets)))
 
     def connect(self, *, read_only: bool = False) -> None:
         if self.project is not None:

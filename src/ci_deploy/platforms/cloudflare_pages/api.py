@@ -13,7 +13,7 @@ import email.utils
 import json
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,6 @@ import httpx
 from ci_deploy import http
 from ci_deploy.errors import AuthError, CiDeployError, PlatformError
 from ci_deploy.foreign_text import FOREIGN_LIMIT, one_line
-from ci_deploy.platforms.base import FirstRead
 from ci_deploy.urls import path_segment
 
 DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
@@ -167,20 +166,6 @@ def upload_token_path(account: str, project: str) -> str:
     return f"{projects_path(account, project)}/upload-token"
 
 
-def first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
-    """A deploy's first reads, as :class:`CloudflareApi` sends them: the project and, beside it,
-    the upload token (a deploy into an existing project needs both; into a new one the token
-    read is answered 404 and not used, a read that changed nothing)."""
-    account, project = raw["account"], raw["project"]
-    if not account:
-        return []  # the account is found by a read of its own first
-    api = CloudflareApi(raw["token"], raw["api-url"] or None)
-    return [
-        FirstRead(api.client, api.request("GET", projects_path(account, project))),
-        FirstRead(api.client, api.request("GET", upload_token_path(account, project))),
-    ]
-
-
 class CloudflareApi:
     """The API client: base URL, token, retries with per-request budgets, and the server clock."""
 
@@ -206,9 +191,11 @@ class CloudflareApi:
     def client(self) -> httpx.Client:
         return self._client
 
-    def request(self, method: str, path: str) -> httpx.Request:
-        """The request :meth:`call` sends for ``method`` and ``path`` (a head start sends it early)."""
-        return self._client.build_request(method, path.lstrip("/"), headers=self._auth(self._token))
+    def request(self, method: str, path: str, *, jwt: str | None = None, json: Any = None) -> httpx.Request:
+        """The request :meth:`call` (or with ``jwt``, :meth:`assets`) sends for ``method``,
+        ``path`` and ``json``: a head start sends it early."""
+        headers = self._auth(self._token if jwt is None else jwt)
+        return self._client.build_request(method, path.lstrip("/"), headers=headers, json=json)
 
     @staticmethod
     def _auth(bearer: str) -> dict[str, str]:

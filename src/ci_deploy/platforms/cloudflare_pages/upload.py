@@ -177,6 +177,9 @@ def coalesced(pieces: Iterator[bytes], size: int = WRITE_BYTES) -> Iterator[byte
         yield b"".join(held)
 
 
+CHECK_MISSING = "pages/assets/check-missing"
+
+
 class AssetUploader:
     """Uploads a deployment's assets for one project, holding one JWT shared by all threads."""
 
@@ -219,7 +222,7 @@ class AssetUploader:
         if not hashes:
             return set()
         try:
-            result = self._with_jwt("POST", "pages/assets/check-missing", json={"hashes": hashes})
+            result = self._with_jwt("POST", CHECK_MISSING, json={"hashes": hashes})
         except CloudflareApiError as exc:
             raise exc.during("ask the asset store which files it lacks (check-missing)") from exc
         return {h for h in result or [] if isinstance(h, str)}

@@ -14,7 +14,15 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import ci_deploy.artifact as artifact_module
-from ci_deploy.artifact import ExtractLimits, open_artifact, read_bytes, read_chunks, read_whole
+from ci_deploy.artifact import (
+    ExtractLimits,
+    TooManyFiles,
+    open_artifact,
+    read_bytes,
+    read_chunks,
+    read_whole,
+    walk_directory,
+)
 from ci_deploy.errors import ArtifactChanged, ArtifactError, CiDeployError, InputError
 
 
@@ -354,3 +362,13 @@ def test_a_listed_file_that_vanished_is_an_artifact_change_naming_it(tmp_path: P
                 "(No such file or directory); deploy a finished build"
             )
             assert caught.value.exit_code == 1
+
+
+def test_a_walk_told_at_most_n_files_stops_at_the_one_past_it(tmp_path: Path) -> None:
+    for name in ("a.html", "b.css", "c/d.js"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(name)
+
+    assert len(walk_directory(tmp_path, "dist/", at_most=3).files) == 3
+    with pytest.raises(TooManyFiles):
+        walk_directory(tmp_path, "dist/", at_most=2)

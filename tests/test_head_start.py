@@ -365,3 +365,18 @@ def test_a_run_that_stops_with_exit_2_after_an_early_check_missing_has_changed_n
     platform_calls = [e for e in sandbox.log(mark) if e.endpoint.startswith("cloudflare.")]
     assert "cloudflare.assets.check_missing" in [e.endpoint for e in platform_calls]
     assert {e.method for e in platform_calls if e.endpoint != "cloudflare.assets.check_missing"} == {"GET"}
+
+
+@pytest.mark.parametrize("limit", ["EARLY_MAX_FILES", "EARLY_MAX_LISTED"])
+def test_a_folder_too_large_to_hash_ahead_gets_no_early_check_missing(
+    limit: str, tmp_path: Path, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hashing runs on the main thread before the run's own checks: past the limits the round
+    trip saved is small beside it, and a large folder is not even listed whole."""
+    monkeypatch.setattr(early_reads, limit, 1)
+    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {}})
+    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
+    head_start.start(raw_inputs(tmp_path), {})
+    time.sleep(0.2)  # the token's answer is in; a follow-up would have gone out with it
+
+    assert [r.method for r in requests_seen(httpx_mock, 2)] == ["GET", "GET"]

@@ -117,13 +117,18 @@ def _inside(real: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
+class TooManyFiles(Exception):
+    """A walk given ``at_most`` found more files than that (see :func:`walk_directory`)."""
+
+
 class _Walk:
     """One directory walk; ``chain`` holds the real folders being visited (link loops)."""
 
-    def __init__(self, root: Path, label: str) -> None:
+    def __init__(self, root: Path, label: str, at_most: int | None = None) -> None:
         self.label = label
         self.real_root = os.path.realpath(root)
         self.files: list[ArtifactFile] = []
+        self.at_most = at_most
 
     def refuse(self, relative: str, why: str) -> ArtifactError:
         return ArtifactError(f"{self.label}: '{relative}' {why}", input_name="artifact")
@@ -152,13 +157,17 @@ class _Walk:
                 self.visit(real, relative + "/", (*chain, real))
             elif stat.S_ISREG(status.st_mode):
                 self.files.append(ArtifactFile(relative, Path(real), status.st_size))
+                if self.at_most is not None and len(self.files) > self.at_most:
+                    raise TooManyFiles(self.label)
             else:
                 raise self.refuse(relative, "is a device file, FIFO or socket, not a regular file")
 
 
-def walk_directory(root: Path, label: str) -> Artifact:
-    """Every regular file under ``root``, sorted by relative path."""
-    walk = _Walk(root, label)
+def walk_directory(root: Path, label: str, *, at_most: int | None = None) -> Artifact:
+    """Every regular file under ``root``, sorted by relative path. With ``at_most``, a folder of
+    more files stops the walk there (:class:`TooManyFiles`): a look ahead that only pays off
+    for small folders does not list a large one whole."""
+    walk = _Walk(root, label, at_most)
     walk.visit(walk.real_root, "", (walk.real_root,))
     if not walk.files:
         raise ArtifactError(f"{label} has no files to deploy; did the build write its output there?")

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 #: thread, and past this the round trip saved is small beside the hashing
 EARLY_MAX_FILES = 2000
 EARLY_MAX_BYTES = 64 * 1024 * 1024
+#: files listed at most: a few are left out of the assets (``_headers``, what Cloudflare ignores)
+EARLY_MAX_LISTED = 2 * EARLY_MAX_FILES
 
 
 def first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
@@ -97,12 +99,12 @@ class EarlyCheckMissing:
 
 def _hash_folder(folder: Path) -> list[Asset] | None:
     """The folder's assets with their keys, as the adapter works them out."""
-    from ci_deploy.artifact import walk_directory
+    from ci_deploy.artifact import TooManyFiles, walk_directory
     from ci_deploy.platforms.cloudflare_pages.files import hash_assets, split_site
 
     try:
-        site = split_site(walk_directory(folder, str(folder)))
-    except CiDeployError:
+        site = split_site(walk_directory(folder, str(folder), at_most=EARLY_MAX_LISTED))
+    except (CiDeployError, TooManyFiles):
         return None
     if len(site.assets) > EARLY_MAX_FILES or sum(file.size for file in site.assets) > EARLY_MAX_BYTES:
         return None

@@ -9,7 +9,7 @@ request :meth:`~.upload.AssetUploader.missing` sends for the same files (same ha
 same JWT), so the run takes its answer instead of waiting a round trip more, and
 :func:`hashed_assets` hands the hashes to the adapter, which would otherwise work them out again.
 
-Only this module's own imports are light: the hashing modules load in :meth:`EarlyCheckMissing.prepare`,
+The hashing modules (the artifact walk, BLAKE3, base64) load in :meth:`EarlyCheckMissing.prepare`,
 after the first reads have left.
 """
 
@@ -72,20 +72,19 @@ class EarlyCheckMissing:
         self._lock = threading.Lock()
         self._prepared = False
         self.assets: list[Asset] | None = None
-        self._path = ""
         self._hashes: list[str] = []
 
     def prepare(self) -> None:
         """Hash the folder; everything :meth:`reads` needs is worked out here, imports included:
         on the thread that gets the token's answer, each would wait for the importing main thread."""
-        from ci_deploy.platforms.cloudflare_pages.upload import CHECK_MISSING, distinct_assets
+        from ci_deploy.platforms.cloudflare_pages.upload import distinct_assets
 
         with self._lock:
             if not self._prepared:
                 self._prepared = True
                 self.assets = _hash_folder(self._folder)
                 if self.assets:
-                    self._path, self._hashes = CHECK_MISSING, list(distinct_assets(self.assets))
+                    self._hashes = list(distinct_assets(self.assets))
 
     def reads(self, token_answer: httpx.Response) -> list[FirstRead]:
         """The check-missing read the upload token's answer (a 200) makes possible."""
@@ -93,7 +92,9 @@ class EarlyCheckMissing:
         jwt = (token_answer.json().get("result") or {}).get("jwt")
         if not self._hashes or not isinstance(jwt, str):
             return []
-        request = self._api.request("POST", self._path, jwt=jwt, json={"hashes": self._hashes})
+        from ci_deploy.platforms.cloudflare_pages.upload import CHECK_MISSING  # loaded by prepare
+
+        request = self._api.request("POST", CHECK_MISSING, jwt=jwt, json={"hashes": self._hashes})
         return [FirstRead(self._api.client, request)]
 
 

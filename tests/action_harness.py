@@ -25,6 +25,16 @@ REPOSITORY = "acme/shop"
 RUN_ID = 4242
 
 
+#: POSTs that change nothing: the interface names check-missing read-only (a dry run may send it)
+READ_ONLY_POSTS = frozenset({"cloudflare.assets.check_missing"})
+
+
+def is_write(entry: Any) -> bool:
+    """A request in the sandbox's log that could change something: not a GET or HEAD, and not
+    a POST the interface names read-only."""
+    return entry.method not in ("GET", "HEAD") and entry.endpoint not in READ_ONLY_POSTS
+
+
 def parse_github_output(text: str) -> dict[str, str]:
     """A port of the runner's file-command parser (SetOutputFileCommand / EnvFileKeyValuePairs):
     ``name=value`` on one line, or ``name<<DELIM`` then lines up to a line equal to ``DELIM``."""

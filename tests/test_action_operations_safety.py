@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from action_harness import github_env, make_site, platform_inputs, run_action, run_push
+from action_harness import github_env, is_write, make_site, platform_inputs, run_action, run_push
 
 from ci_deploy.cli import main
 from ci_deploy_sandbox.runtime import Sandbox
@@ -15,16 +15,8 @@ from ci_deploy_sandbox.runtime import Sandbox
 SHA1 = "1" * 40
 
 
-#: POSTs that change nothing: the interface names check-missing read-only (a dry run may send it)
-READ_ONLY_POSTS = {"cloudflare.assets.check_missing"}
-
-
 def writes_since(sandbox: Sandbox, start: int) -> list[str]:
-    return [
-        f"{e.method} {e.path}"
-        for e in sandbox.log(start)
-        if e.method not in ("GET", "HEAD") and e.endpoint not in READ_ONLY_POSTS
-    ]
+    return [f"{e.method} {e.path}" for e in sandbox.log(start) if is_write(e)]
 
 
 def last_seq(sandbox: Sandbox) -> int:

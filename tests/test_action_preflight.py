@@ -12,6 +12,7 @@ from action_harness import (
     REPOSITORY,
     ActionResult,
     github_env,
+    is_write,
     make_site,
     platform_inputs,
     pull_request_event,
@@ -24,17 +25,9 @@ from ci_deploy_sandbox.runtime import Sandbox
 SHA1, SHA2 = "1" * 40, "2" * 40
 
 
-#: POSTs that change nothing: the interface names check-missing read-only (a dry run may send it)
-READ_ONLY_POSTS = {"cloudflare.assets.check_missing"}
-
-
 def writes_since(sandbox: Sandbox, start: int) -> list[str]:
     """Every request after ``start`` that is not a read (GitHub's included)."""
-    return [
-        f"{e.method} {e.path}"
-        for e in sandbox.log(start)
-        if e.method not in ("GET", "HEAD") and e.endpoint and e.endpoint not in READ_ONLY_POSTS
-    ]
+    return [f"{e.method} {e.path}" for e in sandbox.log(start) if e.endpoint and is_write(e)]
 
 
 def last_seq(sandbox: Sandbox) -> int:

@@ -9,7 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
-from action_harness import REPOSITORY, github_env, make_site, platform_inputs, pull_request_event, run_action
+from action_harness import (
+    REPOSITORY,
+    github_env,
+    is_write,
+    make_site,
+    platform_inputs,
+    pull_request_event,
+    run_action,
+)
 from fake_time import FakeTime
 from observe_harness import ORG, PROJECT, SHA1, SHA2, TAG1, TAG2, release, sentry_calls, sentry_inputs
 
@@ -29,13 +37,9 @@ def fake_watch_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     return fake
 
 
-#: POSTs that change nothing: the interface names check-missing read-only (a dry run may send it)
-READ_ONLY_POSTS = {"cloudflare.assets.check_missing"}
-
-
 def writes(sandbox: Sandbox) -> list[str]:
     """Every request that could change something, on any API."""
-    return [e.endpoint for e in sandbox.log() if e.method != "GET" and e.endpoint not in READ_ONLY_POSTS]
+    return [e.endpoint for e in sandbox.log() if is_write(e)]
 
 
 def test_a_refused_sentry_token_exits_2_naming_it_and_nothing_is_written(
@@ -94,9 +98,7 @@ def test_sentry_unreachable_before_the_deploy_is_retried_then_warns_and_the_depl
     assert "could not be checked before the deploy" in result.stdout
     endpoints = [e.endpoint for e in sandbox.log()]
     checks = [i for i, endpoint in enumerate(endpoints) if endpoint == "sentry.project.releases.list"]
-    first_write = next(
-        i for i, e in enumerate(sandbox.log()) if e.method != "GET" and e.endpoint not in READ_ONLY_POSTS
-    )
+    first_write = next(i for i, e in enumerate(sandbox.log()) if is_write(e))
     assert len(checks) == 3 and checks[-1] < first_write
     assert ("sentry.releases.create", f"/api/0/organizations/{ORG}/releases/", 201) in sentry_calls(sandbox)
     assert fake_retry_time.sleeps  # the retries waited, on the fake clock

@@ -97,9 +97,17 @@ def test_a_ca_file_that_is_not_pem_fails_the_first_https_request_once_without_re
     assert server.seen == []
 
 
-@pytest.mark.parametrize("content", [None, "not a certificate\n"])
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [(None, "SSL_CERT_FILE names '{bundle}', which is not a file"),
+     ("not a certificate\n", "the CA certificates of SSL_CERT_FILE '{bundle}' could not be loaded")],
+)  # fmt: skip
 def test_the_command_line_says_which_ca_setting_is_unusable_in_one_line_exit_2(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str | None
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    content: str | None,
+    said: str,
 ) -> None:
     context, _ = self_signed_tls(tmp_path)
     site = tmp_path / "site"
@@ -119,5 +127,5 @@ def test_the_command_line_says_which_ca_setting_is_unusable_in_one_line_exit_2(
 
     err = capsys.readouterr().err
     assert code == 2
-    assert f"SSL_CERT_FILE '{bundle}'" in err or f"SSL_CERT_FILE names '{bundle}'" in err
+    assert said.format(bundle=bundle) in err
     assert "Traceback" not in err

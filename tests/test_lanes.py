@@ -21,7 +21,7 @@ from pytest_httpx import HTTPXMock
 from scripted_server import Seen, ok, scripted_servers, self_signed_tls
 
 from ci_deploy import __version__, asyncio_network, http
-from ci_deploy.lanes import Lane, new_lane, send_async
+from ci_deploy.lanes import Lane, lane_maker, send_async
 
 API = "https://api.example"
 
@@ -70,7 +70,7 @@ def test_a_lane_to_a_localhost_name_reaches_127_0_0_1_keeping_its_host_header(
     without_network_env(monkeypatch)
     with scripted_servers() as serve:
         server = serve(lambda seen, n: ok(b"on loopback"))
-        lane = new_lane(f"http://api.vercel.localhost:{server.port}", {"Authorization": "Bearer t"})
+        lane = lane_maker(f"http://api.vercel.localhost:{server.port}", {"Authorization": "Bearer t"})()
 
         async def send() -> bytes:
             response = await lane.request("GET", "/v2/files")
@@ -92,11 +92,17 @@ def test_under_an_environment_proxy_a_lane_is_a_client_that_applies_it(
     without_network_env(monkeypatch)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
 
-    lane = new_lane(API, {"Authorization": "Bearer t"})
+    monkeypatch.setenv("NO_PROXY", ".localhost")
+    make_lane = lane_maker(API, {"Authorization": "Bearer t"})
+    lanes = [make_lane(), make_lane()]
 
-    assert isinstance(lane, httpx.AsyncClient)
-    assert lane.headers["authorization"] == "Bearer t"
-    asyncio.run(lane.aclose())
+    assert all(isinstance(lane, httpx.AsyncClient) for lane in lanes)
+    assert lanes[0].headers["authorization"] == "Bearer t"
+    # each lane its own connection: the *.localhost transport is not one pool shared by all
+    loopback = [mounted for lane in lanes for key, mounted in lane._mounts.items() if "localhost" in key.host]
+    assert len(loopback) == 4 and loopback[0] is not loopback[2]
+    for lane in lanes:
+        asyncio.run(lane.aclose())
 
 
 def get_all(lane: Lane, paths: list[str]) -> list[httpx.Response]:

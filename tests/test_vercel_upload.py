@@ -142,13 +142,13 @@ def test_uploads_go_out_on_in_flight_lanes_of_their_own_each_closed_at_the_end(
     for _ in entries:
         httpx_mock.add_response(method="POST", url=FILES_URL, json={})
     lanes = []
-    make_lane = api.new_lane
+    make_lane = api.lane_maker()
 
     def recording_lane() -> Lane | httpx.AsyncClient:
         lanes.append(make_lane())
         return lanes[-1]
 
-    monkeypatch.setattr(api, "new_lane", recording_lane)
+    monkeypatch.setattr(api, "lane_maker", lambda: recording_lane)
 
     upload_missing(api, {e.sha: e for e in entries}, [e.sha for e in entries], in_flight=4)
 

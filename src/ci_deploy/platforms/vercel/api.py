@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -21,7 +21,7 @@ import httpx
 from ci_deploy import http
 from ci_deploy.errors import PlatformError
 from ci_deploy.foreign_text import FOREIGN_LIMIT, one_line
-from ci_deploy.lanes import Lane, new_lane, send_async
+from ci_deploy.lanes import Lane, lane_maker, send_async
 from ci_deploy.platforms.base import FirstRead
 from ci_deploy.urls import path_segment
 
@@ -161,10 +161,10 @@ class VercelApi:
         self._headers = {"Authorization": f"Bearer {token}"}
         self.client = http.new_client(self._base_url, headers=self._headers)
 
-    def new_lane(self) -> Lane | httpx.AsyncClient:
-        """A connection of its own for one coroutine of the upload fan-out (see
-        :mod:`ci_deploy.lanes`: why coroutines, and why not this client's pool)."""
-        return new_lane(self._base_url, self._headers)
+    def lane_maker(self) -> Callable[[], Lane | httpx.AsyncClient]:
+        """What makes the upload fan-out's lanes, each a connection of its own for one coroutine
+        (see :mod:`ci_deploy.lanes`: why coroutines, and why not this client's pool)."""
+        return lane_maker(self._base_url, self._headers)
 
     def send(
         self,

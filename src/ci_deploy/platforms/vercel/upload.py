@@ -121,9 +121,10 @@ async def _upload_all(api: VercelApi, entries: list[FileEntry], in_flight: int) 
     import asyncio
 
     queue = iter(entries)
+    new_lane = api.lane_maker()
 
     async def lane_loop() -> None:
-        lane = api.new_lane()
+        lane = new_lane()
         try:
             for entry in queue:
                 await upload_one(api, lane, entry)

@@ -1,7 +1,8 @@
 """Small scripted HTTP servers on 127.0.0.1, for code that must meet a real socket.
 
 ``scripted_servers()`` yields ``start(script, tls=None)``; ``script(request, n)`` answers the n-th
-request (0-based) with ``(status, headers, body)``. Every request is recorded in ``Server.seen``;
+request (0-based, a GET or a POST) with ``(status, headers, body)``. Every request is recorded in
+``Server.seen``, a POST with its body;
 a ``CONNECT`` (a client using the server as an HTTPS proxy) is recorded and refused with 403.
 All servers started are shut down when the block ends.
 """
@@ -29,6 +30,11 @@ class Seen:
     path: str
     headers: dict[str, str]
     client_port: int = 0
+    body: bytes = b""
+
+    @property
+    def method(self) -> str:
+        return self.requestline.split(" ", 1)[0]
 
 
 Reply = tuple[int, dict[str, str], bytes]
@@ -61,19 +67,25 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
     def do_GET(self) -> None:
+        self._answer(b"")
+
+    def do_POST(self) -> None:
+        self._answer(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+    def _answer(self, body: bytes) -> None:
         state = self.server.state
         headers = {k.lower(): v for k, v in self.headers.items()}
-        seen = Seen(self.requestline, self.path, headers, self.client_address[1])
+        seen = Seen(self.requestline, self.path, headers, self.client_address[1], body)
         with self.server.lock:
             index = len(state.seen)
             state.seen.append(seen)
-        status, headers, body = state.script(seen, index)
+        status, reply_headers, reply = state.script(seen, index)
         self.send_response(status)
-        for name, value in headers.items():
+        for name, value in reply_headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(reply)
 
     def do_CONNECT(self) -> None:
         self.server.state.seen.append(Seen(self.requestline, self.path, {}))

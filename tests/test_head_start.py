@@ -4,26 +4,71 @@ the very request the run sends, never after a write, and never for bad input."""
 from __future__ import annotations
 
 import json
+import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 
 import httpx
 import pytest
 from action_harness import github_env, make_site, platform_inputs, push_event, run_action
-from pytest_httpx import HTTPXMock
+from scripted_server import Reply, Seen, Serve, scripted_servers, self_signed_tls
 
-from ci_deploy import head_start, http
+from ci_deploy import USER_AGENT, first_reads, head_start, http
 from ci_deploy.artifact import walk_directory
 from ci_deploy.platforms.cloudflare_pages import early_reads, files, upload
 from ci_deploy_sandbox.runtime import Sandbox
 
 SHA = "c" * 40
-API = "http://127.0.0.1:9/client/v4"
 ACCOUNT = "0123456789abcdef0123456789abcdef"
-PROJECT_URL = f"{API}/accounts/{ACCOUNT}/pages/projects/shop"
-TOKEN_URL = f"{PROJECT_URL}/upload-token"
-CHECK_MISSING_URL = f"{API}/pages/assets/check-missing"
+OK = {"success": True, "result": {}}
+JWT = {"success": True, "result": {"jwt": "x"}}
+NONE_MISSING = {"success": True, "result": []}
+NOT_FOUND = {"success": False, "errors": [{"code": 8000007, "message": "Project not found"}]}
+
+
+class ScriptedApi:
+    """A Cloudflare API on a real socket (the early reads go out through ``http.client``, the
+    run's own through httpx): each URL answers its replies in turn, the last one again; an
+    unscripted URL answers 404. Every request is kept, early or not."""
+
+    def __init__(self, serve: Serve, tls: ssl.SSLContext | None = None) -> None:
+        self._replies: dict[str, list[Reply]] = {}
+        self.server = serve(self._answer, tls)
+        self.origin = f"{'https' if tls else 'http'}://127.0.0.1:{self.server.port}"
+        self.url = f"{self.origin}/client/v4"
+        self.project = f"{self.url}/accounts/{ACCOUNT}/pages/projects/shop"
+        self.token = f"{self.project}/upload-token"
+        self.check_missing = f"{self.url}/pages/assets/check-missing"
+
+    def reply(self, url: str, body: object, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        reply = (status, {"Content-Type": "application/json", **(headers or {})}, json.dumps(body).encode())
+        self._replies.setdefault(url, []).append(reply)
+
+    def _answer(self, seen: Seen, n: int) -> Reply:
+        replies = self._replies.get(self.origin + seen.path)
+        if not replies:
+            return 404, {"Content-Type": "application/json"}, json.dumps(NOT_FOUND).encode()
+        return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    def requests(self, count: int = 0) -> list[Seen]:
+        """The requests received so far, once there are ``count`` (early reads answer on their
+        own threads)."""
+        deadline = time.monotonic() + 5
+        while len(self.server.seen) < count and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return list(self.server.seen)
+
+    def sent(self, url: str, count: int = 0) -> list[str]:
+        """The methods of the requests ``url`` received."""
+        return [seen.method for seen in self.requests(count) if self.origin + seen.path == url]
+
+
+@pytest.fixture
+def api() -> Iterator[ScriptedApi]:
+    with scripted_servers() as serve:
+        yield ScriptedApi(serve)
 
 
 @pytest.fixture(autouse=True)
@@ -32,100 +77,81 @@ def no_head_start_left() -> object:
     head_start.stop()
 
 
-def raw_inputs(tmp_path: Path, **overrides: str) -> dict[str, str]:
+def raw_inputs(tmp_path: Path, api: ScriptedApi, **overrides: str) -> dict[str, str]:
     make_site(tmp_path / "dist")
     inputs = {
         "platform": "cloudflare-pages",
         "project": "shop",
         "token": "cf_token_head_start",
         "account": ACCOUNT,
-        "api-url": API,
+        "api-url": api.url,
         "working-directory": str(tmp_path),
     }
     return {**inputs, **overrides}
 
 
-def requests_seen(httpx_mock: HTTPXMock, count: int) -> list[httpx.Request]:
-    """The requests sent so far, once there are ``count`` (early reads answer on their own threads)."""
-    deadline = time.monotonic() + 5
-    while len(httpx_mock.get_requests()) < count and time.monotonic() < deadline:
-        time.sleep(0.005)
-    return httpx_mock.get_requests()
-
-
-def get(url: str) -> httpx.Response:
+def get(url: str, token: str = "cf_token_head_start") -> httpx.Response:
     """The run's own GET of ``url``, as an adapter sends it (token in the header)."""
     with http.new_client() as client:
-        return http.send(client, "GET", url, headers={"Authorization": "Bearer cf_token_head_start"})
+        return http.send(client, "GET", url, headers={"Authorization": f"Bearer {token}"})
 
 
 def test_the_project_read_goes_out_at_start_and_answers_the_runs_own_request(
-    tmp_path: Path, httpx_mock: HTTPXMock
+    tmp_path: Path, api: ScriptedApi
 ) -> None:
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"name": "shop"}})
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
-    httpx_mock.add_response(url=CHECK_MISSING_URL, json={"success": True, "result": []})
-    head_start.start(raw_inputs(tmp_path), {})
+    api.reply(api.project, {"success": True, "result": {"name": "shop"}})
+    api.reply(api.token, JWT)
+    api.reply(api.check_missing, NONE_MISSING)
+    head_start.start(raw_inputs(tmp_path, api), {})
 
-    assert get(PROJECT_URL).json()["result"] == {"name": "shop"}
-    assert get(TOKEN_URL).json()["result"] == {"jwt": "x"}
-    assert sorted(str(r.url) for r in requests_seen(httpx_mock, 3)) == sorted(
-        [PROJECT_URL, TOKEN_URL, CHECK_MISSING_URL]
-    )
+    assert get(api.project).json()["result"] == {"name": "shop"}
+    assert get(api.token).json()["result"] == {"jwt": "x"}
+    seen = api.requests(3)
+    assert sorted(api.origin + r.path for r in seen) == sorted([api.project, api.token, api.check_missing])
+    assert {r.headers["authorization"] for r in seen if r.method == "GET"} == {"Bearer cf_token_head_start"}
+    assert {r.headers["user-agent"] for r in seen} == {USER_AGENT}
 
 
 def test_the_upload_token_is_read_beside_the_project_and_left_unused_when_there_is_no_project(
-    tmp_path: Path, httpx_mock: HTTPXMock
+    tmp_path: Path, api: ScriptedApi
 ) -> None:
-    httpx_mock.add_response(url=PROJECT_URL, status_code=404, json={"success": False, "errors": []})
-    httpx_mock.add_response(url=TOKEN_URL, status_code=404, json={"success": False, "errors": []})
-    head_start.start(raw_inputs(tmp_path), {})
+    head_start.start(raw_inputs(tmp_path, api), {})
 
-    assert get(PROJECT_URL).status_code == 404
-    assert sorted(str(r.url) for r in requests_seen(httpx_mock, 2)) == [PROJECT_URL, TOKEN_URL]
+    assert get(api.project).status_code == 404
+    assert sorted(api.origin + r.path for r in api.requests(2)) == [api.project, api.token]
 
 
-def test_an_early_answer_is_not_used_after_the_run_writes(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"v": 1}})
-    # read or not, depending on whether the write comes before the project's answer
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}}, is_optional=True)
-    httpx_mock.add_response(url=CHECK_MISSING_URL, json={"success": True, "result": []}, is_optional=True)
-    httpx_mock.add_response(method="POST", url=f"{API}/anything", json={})
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"v": 2}})
-    head_start.start(raw_inputs(tmp_path), {})
+def test_an_early_answer_is_not_used_after_the_run_writes(tmp_path: Path, api: ScriptedApi) -> None:
+    api.reply(api.project, {"success": True, "result": {"v": 1}})
+    api.reply(api.project, {"success": True, "result": {"v": 2}})
+    api.reply(f"{api.url}/anything", {})
+    head_start.start(raw_inputs(tmp_path, api), {})
     assert head_start.pending()
 
     with http.new_client() as client:
-        http.send(client, "POST", f"{API}/anything", json={})
+        http.send(client, "POST", f"{api.url}/anything", json={})
     assert not head_start.pending()
-    assert get(PROJECT_URL).json()["result"] == {"v": 2}
+    assert get(api.project).json()["result"] == {"v": 2}
 
 
 def test_a_rate_limited_early_answer_is_sent_again_with_the_runs_retries(
-    tmp_path: Path, httpx_mock: HTTPXMock, fake_retry_time: object
+    tmp_path: Path, api: ScriptedApi, fake_retry_time: object
 ) -> None:
-    httpx_mock.add_response(url=PROJECT_URL, status_code=429, headers={"Retry-After": "1"})
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"name": "shop"}})
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}}, is_optional=True)
-    httpx_mock.add_response(url=CHECK_MISSING_URL, json={"success": True, "result": []}, is_optional=True)
-    head_start.start(raw_inputs(tmp_path), {})
+    api.reply(api.project, {"success": False, "errors": []}, status=429, headers={"Retry-After": "1"})
+    api.reply(api.project, {"success": True, "result": {"name": "shop"}})
+    head_start.start(raw_inputs(tmp_path, api), {})
 
-    assert get(PROJECT_URL).status_code == 200
-    assert [r.method for r in httpx_mock.get_requests() if str(r.url) == PROJECT_URL] == ["GET", "GET"]
+    assert get(api.project).status_code == 200
+    assert api.sent(api.project) == ["GET", "GET"]
 
 
-def test_a_request_that_differs_in_its_token_is_not_answered_early(
-    tmp_path: Path, httpx_mock: HTTPXMock
-) -> None:
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {}}, is_reusable=True)
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}}, is_optional=True)
-    httpx_mock.add_response(url=CHECK_MISSING_URL, json={"success": True, "result": []}, is_optional=True)
-    head_start.start(raw_inputs(tmp_path), {})
+def test_a_request_that_differs_in_its_token_is_not_answered_early(tmp_path: Path, api: ScriptedApi) -> None:
+    api.reply(api.project, OK)
+    head_start.start(raw_inputs(tmp_path, api), {})
     assert head_start.pending()
 
-    with http.new_client() as client:
-        http.send(client, "GET", PROJECT_URL, headers={"Authorization": "Bearer another_token"})
-    assert len([r for r in httpx_mock.get_requests() if str(r.url) == PROJECT_URL]) == 2
+    get(api.project, token="another_token")
+    assert api.sent(api.project) == ["GET", "GET"]
 
 
 @pytest.mark.parametrize(
@@ -144,18 +170,69 @@ def test_a_request_that_differs_in_its_token_is_not_answered_early(
     ids=repr,
 )
 def test_nothing_is_sent_early_for_bad_input_or_anything_but_a_folder_deploy(
-    overrides: dict[str, str], tmp_path: Path, httpx_mock: HTTPXMock
+    overrides: dict[str, str], tmp_path: Path, api: ScriptedApi
 ) -> None:
     (tmp_path / "site.zip").write_bytes(b"PK")
-    head_start.start(raw_inputs(tmp_path, **overrides), {})
+    head_start.start(raw_inputs(tmp_path, api, **overrides), {})
     assert not head_start.pending()
-    assert httpx_mock.get_requests() == []
+    time.sleep(0.05)
+    assert api.requests() == []
 
 
-def test_CI_DEPLOY_HEAD_START_0_turns_it_off(tmp_path: Path, httpx_mock: HTTPXMock) -> None:
-    head_start.start(raw_inputs(tmp_path), {"CI_DEPLOY_HEAD_START": "0"})
+def test_CI_DEPLOY_HEAD_START_0_turns_it_off(tmp_path: Path, api: ScriptedApi) -> None:
+    head_start.start(raw_inputs(tmp_path, api), {"CI_DEPLOY_HEAD_START": "0"})
     assert not head_start.pending()
-    assert httpx_mock.get_requests() == []
+    assert api.requests() == []
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_a_proxy_in_the_environment_means_no_head_start_for_httpx_would_send_through_it(
+    variable: str, tmp_path: Path, api: ScriptedApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(variable, "http://proxy.internal:3128")
+    head_start.start(raw_inputs(tmp_path, api), {})
+    assert not head_start.pending()
+    assert api.requests() == []
+
+
+def test_an_early_read_over_https_verifies_the_certificate_as_the_runs_own_requests_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server_tls, certificate = self_signed_tls(tmp_path)
+    with scripted_servers() as serve:
+        api = ScriptedApi(serve, server_tls)
+        api.reply(api.project, {"success": True, "result": {"name": "shop"}})
+        api.reply(api.token, JWT)
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+        head_start.start(raw_inputs(tmp_path, api), {})
+        assert get(api.project).json()["result"] == {"name": "shop"}
+        early = [r.method for r in api.requests(3)]  # project, token, check-missing; not the run's
+        assert sorted(early) == ["GET", "GET", "POST"]
+
+        monkeypatch.delenv("SSL_CERT_FILE")  # certifi's bundle: the certificate is not trusted
+        head_start.start(raw_inputs(tmp_path, api), {})
+        time.sleep(0.2)
+        assert len(api.requests()) == 3  # no early read got through the handshake
+
+
+def test_a_localhost_name_over_https_gets_no_head_start(tmp_path: Path, api: ScriptedApi) -> None:
+    """Its certificate names the host; an early read would reach 127.0.0.1 by that name."""
+    head_start.start(
+        raw_inputs(tmp_path, api, **{"api-url": "https://api.cloudflare.localhost:1/client/v4"}), {}
+    )
+    assert not head_start.pending()
+
+
+def test_a_plain_http_localhost_name_is_read_early_on_127_0_0_1_with_its_host_header(
+    tmp_path: Path, api: ScriptedApi
+) -> None:
+    named = api.url.replace("127.0.0.1", "api.cloudflare.localhost")
+    api.reply(api.project, {"success": True, "result": {"name": "shop"}})
+    head_start.start(raw_inputs(tmp_path, api, **{"api-url": named}), {})
+
+    assert get(api.project.replace(api.url, named)).json()["result"] == {"name": "shop"}
+    project_reads = [r for r in api.requests(2) if api.origin + r.path == api.project]
+    assert [r.headers["host"] for r in project_reads] == [f"api.cloudflare.localhost:{api.server.port}"]
 
 
 def deploy(
@@ -210,28 +287,29 @@ def test_an_early_read_that_fails_is_sent_again_and_the_deploy_goes_on(
     assert len([e for e in log if e.endpoint == "cloudflare.deployments.create"]) == 1
 
 
-def test_the_clients_of_the_early_reads_are_closed_with_the_head_start(
-    tmp_path: Path, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+def test_the_connections_of_the_early_reads_are_closed_with_the_head_start(
+    tmp_path: Path, api: ScriptedApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {"name": "shop"}})
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
-    httpx_mock.add_response(url=CHECK_MISSING_URL, json={"success": True, "result": []}, is_optional=True)
-    clients: list[httpx.Client] = []
-    monkeypatch.setattr(head_start.HeadStart, "offer", _recording(head_start.HeadStart.offer, clients))
-    head_start.start(raw_inputs(tmp_path), {})
-    assert get(PROJECT_URL).json()["result"] == {"name": "shop"}
+    api.reply(api.project, {"success": True, "result": {"name": "shop"}})
+    api.reply(api.token, JWT)
+    api.reply(api.check_missing, NONE_MISSING)
+    connections: list[HTTPConnection] = []
+    connect = first_reads.connection_for
+
+    def recorded(origin: first_reads.Origin) -> HTTPConnection:
+        connections.append(connect(origin))
+        return connections[-1]
+
+    monkeypatch.setattr(first_reads, "connection_for", recorded)
+    head_start.start(raw_inputs(tmp_path, api), {})
+    assert get(api.project).json()["result"] == {"name": "shop"}
+    api.requests(3)
+    assert len(connections) == 2  # check-missing went out on the upload token's connection
+    assert all(connection.sock is not None for connection in connections)
 
     head_start.stop()
 
-    assert clients and all(client.is_closed for client in clients)
-
-
-def _recording(offer: Callable[..., None], clients: list[httpx.Client]) -> Callable[..., None]:
-    def recorded(self: head_start.HeadStart, reads: list[object]) -> None:
-        clients.extend(read.client for read in reads)  # type: ignore[attr-defined]
-        offer(self, reads)
-
-    return recorded
+    assert all(connection.sock is None for connection in connections)
 
 
 def folder_hashes(folder: Path) -> list[str]:
@@ -240,79 +318,80 @@ def folder_hashes(folder: Path) -> list[str]:
     return list(upload.distinct_assets(files.hash_assets(site.assets)))
 
 
-def check_missing(hashes: list[str], jwt: str = "x") -> httpx.Response:
+def check_missing(api: ScriptedApi, hashes: list[str], jwt: str = "x") -> httpx.Response:
     """The run's own check-missing, as the asset uploader sends it."""
     with http.new_client() as client:
         return http.send(
             client,
             "POST",
-            CHECK_MISSING_URL,
+            api.check_missing,
             headers={"Authorization": f"Bearer {jwt}"},
             json={"hashes": hashes},
         )
 
 
 def test_the_upload_tokens_answer_sends_check_missing_for_the_folder_which_answers_the_runs_own(
-    tmp_path: Path, httpx_mock: HTTPXMock
+    tmp_path: Path, api: ScriptedApi
 ) -> None:
     """check-missing changes nothing (the interface lets a dry run send it): it goes out the
-    moment the token's JWT comes back, with the folder's hashes worked out meanwhile."""
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {}})
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
-    httpx_mock.add_response(url=CHECK_MISSING_URL, json={"success": True, "result": ["abc"]})
-    head_start.start(raw_inputs(tmp_path), {})
+    moment the token's JWT comes back, with the folder's hashes worked out meanwhile. Its body
+    is the run's own byte for byte, or the run's request would not take its answer."""
+    api.reply(api.project, OK)
+    api.reply(api.token, JWT)
+    api.reply(api.check_missing, {"success": True, "result": ["abc"]})
+    head_start.start(raw_inputs(tmp_path, api), {})
     hashes = folder_hashes(tmp_path / "dist")
 
-    assert check_missing(hashes).json()["result"] == ["abc"]
-    sent = [r for r in requests_seen(httpx_mock, 3) if r.method == "POST"]
-    assert len(sent) == 1 and json.loads(sent[0].content) == {"hashes": hashes}
-    assert sent[0].headers["Authorization"] == "Bearer x"
+    assert check_missing(api, hashes).json()["result"] == ["abc"]
+    sent = [r for r in api.requests(3) if r.method == "POST"]
+    assert len(sent) == 1 and json.loads(sent[0].body) == {"hashes": hashes}
+    assert sent[0].headers["authorization"] == "Bearer x"
+    assert sent[0].headers["content-type"] == "application/json"
     assert head_start.pending()  # a read, not a write: the project's answer is still there
 
 
 @pytest.mark.parametrize("jwt", ["x", "another"])
 def test_a_check_missing_with_other_hashes_or_another_jwt_is_sent_and_counts_as_a_write(
-    jwt: str, tmp_path: Path, httpx_mock: HTTPXMock
+    jwt: str, tmp_path: Path, api: ScriptedApi
 ) -> None:
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {}}, is_reusable=True)
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
-    httpx_mock.add_response(url=CHECK_MISSING_URL, json={"success": True, "result": []}, is_reusable=True)
-    head_start.start(raw_inputs(tmp_path), {})
-    requests_seen(httpx_mock, 3)
+    api.reply(api.project, OK)
+    api.reply(api.token, JWT)
+    api.reply(api.check_missing, NONE_MISSING)
+    head_start.start(raw_inputs(tmp_path, api), {})
+    api.requests(3)
     hashes = folder_hashes(tmp_path / "dist")
 
-    check_missing(hashes[1:] if jwt == "x" else hashes, jwt)
-    assert len([r for r in httpx_mock.get_requests() if r.method == "POST"]) == 2
+    check_missing(api, hashes[1:] if jwt == "x" else hashes, jwt)
+    assert api.sent(api.check_missing) == ["POST", "POST"]
     assert not head_start.pending()
 
 
 def test_no_check_missing_goes_out_early_for_a_folder_the_run_will_refuse_or_a_token_without_jwt(
-    tmp_path: Path, httpx_mock: HTTPXMock
+    tmp_path: Path, api: ScriptedApi
 ) -> None:
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {}})
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {}})
-    head_start.start(raw_inputs(tmp_path), {})
-    requests_seen(httpx_mock, 2)
+    api.reply(api.project, OK)
+    api.reply(api.token, OK)  # no JWT in it
+    api.reply(api.token, JWT)
+    head_start.start(raw_inputs(tmp_path, api), {})
+    api.requests(2)
 
     functions = tmp_path / "functions-site"
     make_site(functions).joinpath("functions").mkdir()
     (functions / "functions" / "api.js").write_text("export default {}")
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {}})
-    head_start.start(raw_inputs(tmp_path, artifact="functions-site"), {})
+    head_start.start(raw_inputs(tmp_path, api, artifact="functions-site"), {})
     time.sleep(0.2)  # the token's answer is in; a follow-up would have gone out with it
 
-    assert [r.method for r in requests_seen(httpx_mock, 4)] == ["GET"] * 4
+    assert [r.method for r in api.requests(4)] == ["GET"] * 4
 
 
 def test_the_adapter_takes_the_head_starts_hashes_only_for_the_same_files_of_the_same_run(
-    tmp_path: Path, httpx_mock: HTTPXMock
+    tmp_path: Path, api: ScriptedApi
 ) -> None:
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {}})
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
-    httpx_mock.add_response(url=CHECK_MISSING_URL, json={"success": True, "result": []})
-    head_start.start(raw_inputs(tmp_path), {})
-    requests_seen(httpx_mock, 3)
+    api.reply(api.project, OK)
+    api.reply(api.token, JWT)
+    api.reply(api.check_missing, NONE_MISSING)
+    head_start.start(raw_inputs(tmp_path, api), {})
+    api.requests(3)
 
     def site() -> files.SiteFiles:
         return files.split_site(walk_directory(tmp_path / "dist", "dist/"))
@@ -369,14 +448,14 @@ def test_a_run_that_stops_with_exit_2_after_an_early_check_missing_has_changed_n
 
 @pytest.mark.parametrize("limit", ["EARLY_MAX_FILES", "EARLY_MAX_LISTED"])
 def test_a_folder_too_large_to_hash_ahead_gets_no_early_check_missing(
-    limit: str, tmp_path: Path, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+    limit: str, tmp_path: Path, api: ScriptedApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Hashing runs on the main thread before the run's own checks: past the limits the round
     trip saved is small beside it, and a large folder is not even listed whole."""
     monkeypatch.setattr(early_reads, limit, 1)
-    httpx_mock.add_response(url=PROJECT_URL, json={"success": True, "result": {}})
-    httpx_mock.add_response(url=TOKEN_URL, json={"success": True, "result": {"jwt": "x"}})
-    head_start.start(raw_inputs(tmp_path), {})
+    api.reply(api.project, OK)
+    api.reply(api.token, JWT)
+    head_start.start(raw_inputs(tmp_path, api), {})
     time.sleep(0.2)  # the token's answer is in; a follow-up would have gone out with it
 
-    assert [r.method for r in requests_seen(httpx_mock, 2)] == ["GET", "GET"]
+    assert [r.method for r in api.requests(2)] == ["GET", "GET"]

@@ -14,7 +14,7 @@ from scripted_server import ok, scripted_servers
 
 from ci_deploy import __version__
 from ci_deploy.http import new_client
-from ci_deploy.transports import is_loopback_name
+from ci_deploy.urls import is_loopback_name
 
 API = "https://api.example"
 

@@ -11,16 +11,16 @@ import pytest
 from health_harness import without_network_env
 from scripted_server import ok, scripted_servers, self_signed_tls
 
-from ci_deploy import http, transports
+from ci_deploy import http, tls
 from ci_deploy.cli import main
-from ci_deploy.transports import TrustStoreError, tls_context
+from ci_deploy.tls import TrustStoreError, tls_context
 
 
 @pytest.fixture(autouse=True)
 def no_ca_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """No CA variable of the machine, and no context another test has loaded already."""
     without_network_env(monkeypatch)
-    transports._tls_context_for.cache_clear()
+    tls._tls_context_for.cache_clear()
 
 
 def never_sleeps(seconds: float) -> None:

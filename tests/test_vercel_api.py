@@ -9,7 +9,8 @@ from pytest_httpx import HTTPXMock
 
 from ci_deploy import redaction
 from ci_deploy.foreign_text import FOREIGN_LIMIT
-from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, error_from, interpret, scope_params
+from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, error_from, interpret
+from ci_deploy.platforms.vercel.endpoints import scope_params
 
 API = "https://api.vercel.com"
 

@@ -7,6 +7,10 @@ it, the upload token) with the token and names given. So :func:`start` sends the
 threads, and :func:`ci_deploy.http.send` answers the run's own identical request from here when it comes.
 At 100 ms a round trip that hides one or two of them behind start-up.
 
+They go out through ``http.client`` before httpx is imported (:mod:`ci_deploy.first_reads`); a
+proxy in the environment or a ``*.localhost`` API over HTTPS means no head start
+(:func:`~ci_deploy.first_reads.direct`).
+
 A read's answer may make more reads possible (:attr:`FirstRead.then`): on Cloudflare Pages the
 upload token's JWT lets ``check-missing`` go out the moment it arrives, with the folder's hashes
 worked out on the main thread while the first reads travel (:attr:`FirstRead.prepare`).
@@ -26,8 +30,8 @@ It changes nothing the run promises:
   sent early) drops every answer not yet used, since what it changes could make them stale. A
   rate-limit or server error answer is not used: the run sends its own request, with its
   retries. A request that failed at all is simply sent again.
-- ``CI_DEPLOY_HEAD_START=0`` turns it off (a proxy that must see requests in order, a test that
-  counts them).
+- ``CI_DEPLOY_HEAD_START=0`` turns it off (a test that counts requests, a gateway that must
+  see them in order).
 """
 
 from __future__ import annotations
@@ -39,9 +43,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ci_deploy import first_reads
 from ci_deploy.config import values
 from ci_deploy.config.context import RunContext, load_event
 from ci_deploy.config.envvars import read_env_inputs
@@ -49,12 +55,11 @@ from ci_deploy.config.parsers import first_invalid
 from ci_deploy.config.raw import raw_inputs
 from ci_deploy.errors import CiDeployError
 from ci_deploy.platforms import PLATFORMS
-from ci_deploy.ratelimit import is_rate_limited
 
 if TYPE_CHECKING:
     import httpx
 
-    from ci_deploy.platforms.base import FirstRead, FirstReads
+    from ci_deploy.first_reads import EarlyAnswer, FirstRead, FirstReads, Origin
 
 log = logging.getLogger("ci_deploy.head_start")
 
@@ -79,8 +84,8 @@ class HeadStart:
         # it several times on its way out
         sys.setswitchinterval(SWITCH_INTERVAL)
         self._lock = threading.Lock()
-        self._answers: dict[Key, Future[httpx.Response]] = {}
-        self._clients: list[httpx.Client] = []
+        self._answers: dict[Key, Future[EarlyAnswer]] = {}
+        self._connections: list[HTTPConnection] = []
         self._open = True
 
     def offer(self, reads: Sequence[FirstRead]) -> None:
@@ -88,34 +93,50 @@ class HeadStart:
         for read, answer in self._register(reads):
             threading.Thread(target=self._fetch, args=(read, answer), daemon=True).start()
 
-    def _register(self, reads: Sequence[FirstRead]) -> list[tuple[FirstRead, Future[httpx.Response]]]:
+    def _register(self, reads: Sequence[FirstRead]) -> list[tuple[FirstRead, Future[EarlyAnswer]]]:
         """A future for each read, claimable from now on (none once the head start is closed)."""
-        pending: list[tuple[FirstRead, Future[httpx.Response]]] = []
+        pending: list[tuple[FirstRead, Future[EarlyAnswer]]] = []
         with self._lock:
             if not self._open:
                 return []
             for read in reads:
-                pending.append((read, Future()))
-                self._answers[key_of(read.request)] = pending[-1][1]
-            self._clients.extend(dict.fromkeys(read.client for read in reads))
+                answer: Future[EarlyAnswer] = Future()
+                pending.append((read, answer))
+                self._answers[_key(read.method, read.url, read.headers["Authorization"], read.body)] = answer
         return pending
 
-    def _fetch(self, read: FirstRead, answer: Future[httpx.Response]) -> None:
-        """Send ``read``; then the reads its answer makes possible, from this same thread: while
-        the main thread imports, a new thread would first wait its turn for the interpreter lock."""
+    def _fetch(
+        self, read: FirstRead, answer: Future[EarlyAnswer], taken: tuple[Origin, HTTPConnection] | None = None
+    ) -> None:
+        """Send ``read`` (on the connection its first read ``taken``, when it goes to the same
+        host); then the reads its answer makes possible, from this same thread: while the main
+        thread imports, a new thread would first wait its turn for the interpreter lock."""
+        origin = first_reads.origin_of(read.url)
         try:
-            response = read.client.send(read.request)
-            response.read()
+            connection = self._connection(origin, taken)
+            early = first_reads.exchange(connection, read)
         except BaseException as error:  # never raised here: the run's own request raises it
             answer.set_exception(error)
             return
         follow_ups = []
-        if read.then is not None and response.status_code == 200:
+        if read.then is not None and early.status_code == 200:
             # registered before this answer can be claimed, so the run's own request finds them
-            follow_ups = self._register(_follow_ups(read.then, response))
-        answer.set_result(response)
+            follow_ups = self._register(_follow_ups(read.then, early))
+        answer.set_result(early)
         for follow_up, its_answer in follow_ups:
-            self._fetch(follow_up, its_answer)
+            self._fetch(follow_up, its_answer, (origin, connection))
+
+    def _connection(self, origin: Origin, taken: tuple[Origin, HTTPConnection] | None) -> HTTPConnection:
+        """The connection ``taken`` when it goes to ``origin``, else a new one (opened by its first
+        request) closed with the head start; none once the head start is over."""
+        with self._lock:
+            if not self._open:
+                raise ConnectionAbortedError("the head start is over")
+            if taken is not None and taken[0] == origin:
+                return taken[1]
+            connection = first_reads.connection_for(origin)
+            self._connections.append(connection)
+        return connection
 
     def pending(self) -> bool:
         return bool(self._answers)
@@ -131,10 +152,12 @@ class HeadStart:
         if answer is None:
             return None
         try:
-            response = answer.result()
+            response = answer.result().response_to(request)
         except Exception:  # the run sends it again, with retries
             return None
-        from ci_deploy import http  # imported here: http asks this module first, at its own import
+        # imported here: http asks this module first, at its own import
+        from ci_deploy import http
+        from ci_deploy.ratelimit import is_rate_limited
 
         if response.status_code in http.TRANSIENT_STATUSES or is_rate_limited(response):
             return None  # the run's own request retries it
@@ -142,29 +165,33 @@ class HeadStart:
         return response
 
     def close(self) -> None:
-        """No answer is used from now on (the run wrote something, or ended). The clients that
-        sent the reads are closed too: their connections would otherwise stay open, unused, until
-        the process ends. An answer already claimed was read whole and lives on."""
+        """No answer is used from now on (the run wrote something, or ended). The connections
+        the reads went out on are closed too: they would otherwise stay open, unused, until the
+        process ends. An answer already claimed was read whole and lives on."""
         with self._lock:
             if self._open:
                 sys.setswitchinterval(self._switch_interval)
             self._open = False
             self._answers.clear()
-            clients, self._clients = self._clients, []
-        for client in clients:
-            client.close()
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            connection.close()
 
 
 def key_of(request: httpx.Request) -> Key:
-    """Method, URL and ``Authorization``; and for a read sent as a POST, its body."""
-    key = request.method, str(request.url), request.headers.get("authorization", "")
-    if request.method == "GET":
-        return key
-    return (*key, hashlib.sha256(request.content).hexdigest())
+    """The key of the run's own request: as :func:`_key`."""
+    return _key(request.method, str(request.url), request.headers.get("authorization", ""), request.content)
+
+
+def _key(method: str, url: str, authorization: str, body: bytes | None) -> Key:
+    """Method, URL and ``Authorization``; and for a read sent as a POST, its body's digest."""
+    if method == "GET":
+        return method, url, authorization
+    return method, url, authorization, hashlib.sha256(body or b"").hexdigest()
 
 
 def _follow_ups(
-    then: Callable[[httpx.Response], Sequence[FirstRead]], answer: httpx.Response
+    then: Callable[[EarlyAnswer], Sequence[FirstRead]], answer: EarlyAnswer
 ) -> Sequence[FirstRead]:
     try:
         return then(answer)
@@ -188,7 +215,7 @@ def start(inputs: Mapping[str, str], environ: Mapping[str, str]) -> None:
     if spec is None or not raw["token"] or not raw["project"] or not _plausible(raw, environ):
         return
     reads = _reads(spec.first_reads, raw)
-    if reads:
+    if reads and all(first_reads.direct(read.url) for read in reads):
         _current = HeadStart()
         _current.offer(reads)
         time.sleep(SEND_GRACE)
@@ -207,8 +234,8 @@ def _prepare(reads: Sequence[FirstRead]) -> None:
 
 
 def _reads(first_reads: FirstReads, raw: Mapping[str, str]) -> Sequence[FirstRead]:
-    """Built here, not on a thread: both need httpx, and imports on two threads only wait for
-    each other. It is the sending that overlaps the rest of start-up."""
+    """Built here, on the main thread (plain data, no HTTP stack needed); it is the sending that
+    overlaps the rest of start-up."""
     try:
         return first_reads(raw)
     except Exception:  # a guess that cannot be built is no head start; the run reports the input

@@ -24,12 +24,11 @@ from typing import Any
 
 import httpx
 
-from ci_deploy import __version__, head_start, transports
+from ci_deploy import USER_AGENT, head_start, tls, transports
 from ci_deploy.ratelimit import is_rate_limited, retry_after_seconds
 
 log = logging.getLogger("ci_deploy.http")
 
-USER_AGENT = f"ci-deploy/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 #: seconds one request may spend on retries, from its first attempt: a 30 s outage is ridden out
@@ -281,7 +280,7 @@ def client_options(
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     mounts = {}
     if transports.proxy_bypasses_localhost():
-        transport = loopback(limits=limits, verify=transports.tls_context())
+        transport = loopback(limits=limits, verify=tls.tls_context())
         mounts = {"all://localhost": transport, "all://*.localhost": transport}
     return {
         "base_url": base_url,
@@ -289,6 +288,6 @@ def client_options(
         "timeout": timeout,
         "limits": limits,
         "mounts": mounts,
-        "verify": transports.tls_context(),
+        "verify": tls.tls_context(),
         "trust_env": True,
     }

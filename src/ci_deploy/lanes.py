@@ -27,7 +27,8 @@ from typing import Any
 import httpcore
 import httpx
 
-from ci_deploy import http, transports
+from ci_deploy import USER_AGENT, http, tls, transports
+from ci_deploy.urls import is_loopback_name
 
 #: seconds an idle connection is kept for the next upload (httpx's default)
 KEEPALIVE_EXPIRY = 5.0
@@ -38,16 +39,16 @@ class Lane:
 
     def __init__(self, base_url: str, headers: Mapping[str, str], timeout: httpx.Timeout) -> None:
         self._base_url = base_url.rstrip("/")
-        self._headers = {"User-Agent": http.USER_AGENT, **headers}
+        self._headers = {"User-Agent": USER_AGENT, **headers}
         self._timeout = timeout.as_dict()
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-        loopback = transports.is_loopback_name(httpx.URL(self._base_url).host)
+        loopback = is_loopback_name(httpx.URL(self._base_url).host)
         transport = transports.AsyncLoopbackTransport if loopback else httpx.AsyncHTTPTransport
-        tls = transports.tls_context()
-        self._transport = transport(verify=tls, limits=limits)
+        context = tls.tls_context()
+        self._transport = transport(verify=context, limits=limits)
         # httpx 0.28 sends through its transport's ``_pool`` (pinned in pyproject; tests/test_lanes.py
         # fails if that changes); test doubles patch the transport above it and still apply.
-        self._transport._pool = OneConnection(tls)  # type: ignore[assignment]
+        self._transport._pool = OneConnection(context)  # type: ignore[assignment]
         self.is_closed = False
 
     async def request(

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ci_deploy.transports import is_loopback_name
+
+def is_loopback_name(host: str) -> bool:
+    """``localhost`` or a name under ``.localhost`` (RFC 6761): always this machine."""
+    host = host.lower().rstrip(".")
+    return host == "localhost" or host.endswith(".localhost")
 
 
 def split_host(host: str) -> tuple[str, str]:

@@ -7,37 +7,18 @@ adapter. Adapters never know about GitHub.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # types only: ``--help`` and the input table need neither
-    import httpx
-
     from ci_deploy.artifact import Artifact
     from ci_deploy.connect.model import ConnectSpec
+    from ci_deploy.first_reads import FirstReads
 
 Environment = Literal["preview", "production"]
 DomainState = Literal["active", "pending", "error"]
 
-
-@dataclass(frozen=True)
-class FirstRead:
-    """A read a run sends first, as its adapter will send it (:mod:`ci_deploy.head_start`): a
-    GET, or a call the interface names read-only though it is a POST (Cloudflare's
-    check-missing, whose body is the list of hashes)."""
-
-    client: httpx.Client
-    request: httpx.Request
-    #: work the follow-up reads need, done on the main thread once the first reads are on their way
-    prepare: Callable[[], None] | None = None
-    #: the reads this read's answer (a 200) makes possible: check-missing needs the upload
-    #: token's JWT
-    then: Callable[[httpx.Response], Sequence[FirstRead]] | None = None
-
-
-#: the raw inputs (trimmed, with the platform's env fallbacks) -> the run's first reads
-FirstReads = Callable[[Mapping[str, str]], Sequence[FirstRead]]
 
 #: told of a deployment (building) as soon as it exists (:meth:`Platform.deploy`)
 Created = Callable[["Deployment"], None]

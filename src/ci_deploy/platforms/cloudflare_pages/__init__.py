@@ -12,7 +12,8 @@ from ci_deploy.platforms.base import PlatformSpec
 if TYPE_CHECKING:
     from ci_deploy.artifact import Artifact
     from ci_deploy.connect.model import Connector
-    from ci_deploy.platforms.base import Environment, FirstRead, Platform, PlatformSettings
+    from ci_deploy.first_reads import FirstRead
+    from ci_deploy.platforms.base import Environment, Platform, PlatformSettings
 
 
 def _slug_branch(branch: str) -> str:

@@ -22,9 +22,8 @@ import httpx
 from ci_deploy import http
 from ci_deploy.errors import AuthError, CiDeployError, PlatformError
 from ci_deploy.foreign_text import FOREIGN_LIMIT, one_line
-from ci_deploy.urls import path_segment
+from ci_deploy.platforms.cloudflare_pages.endpoints import DEFAULT_API_URL
 
-DEFAULT_API_URL = "https://api.cloudflare.com/client/v4"
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 # Codes with a meaning we act on (spec 2.2).
@@ -156,16 +155,6 @@ def invalid_token_error(error: CloudflareApiError) -> AuthError:
     )
 
 
-def projects_path(account: str, project: str | None = None) -> str:
-    """``accounts/{account}/pages/projects[/{project}]``: where every Pages call of a project starts."""
-    path = f"accounts/{path_segment(account)}/pages/projects"
-    return path if project is None else f"{path}/{path_segment(project)}"
-
-
-def upload_token_path(account: str, project: str) -> str:
-    return f"{projects_path(account, project)}/upload-token"
-
-
 class CloudflareApi:
     """The API client: base URL, token, retries with per-request budgets, and the server clock."""
 
@@ -190,12 +179,6 @@ class CloudflareApi:
     @property
     def client(self) -> httpx.Client:
         return self._client
-
-    def request(self, method: str, path: str, *, jwt: str | None = None, json: Any = None) -> httpx.Request:
-        """The request :meth:`call` (or with ``jwt``, :meth:`assets`) sends for ``method``,
-        ``path`` and ``json``: a head start sends it early."""
-        headers = self._auth(self._token if jwt is None else jwt)
-        return self._client.build_request(method, path.lstrip("/"), headers=headers, json=json)
 
     @staticmethod
     def _auth(bearer: str) -> dict[str, str]:

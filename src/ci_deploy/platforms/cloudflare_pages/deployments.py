@@ -24,8 +24,8 @@ from ci_deploy.platforms.cloudflare_pages.api import (
     UNKNOWN_ERROR,
     CloudflareApi,
     CloudflareApiError,
-    projects_path,
 )
+from ci_deploy.platforms.cloudflare_pages.endpoints import projects_path
 from ci_deploy.urls import path_segment
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.deployments")

@@ -20,14 +20,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from ci_deploy import head_start
 from ci_deploy.errors import CiDeployError
-from ci_deploy.platforms.base import FirstRead
-from ci_deploy.platforms.cloudflare_pages.api import CloudflareApi, projects_path, upload_token_path
+from ci_deploy.first_reads import FirstRead
+from ci_deploy.platforms.cloudflare_pages.endpoints import (
+    CHECK_MISSING,
+    DEFAULT_API_URL,
+    projects_path,
+    upload_token_path,
+)
 
 if TYPE_CHECKING:
+    from ci_deploy.first_reads import EarlyAnswer
     from ci_deploy.platforms.cloudflare_pages.files import Asset, SiteFiles
 
 #: the largest folder hashed ahead, before the run's own checks: it delays them on the main
@@ -44,17 +48,18 @@ def first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
     nothing), whose answer sends check-missing for the folder."""
     global _latest
     _latest = None
-    account, project = raw["account"], raw["project"]
+    account, project, token = raw["account"], raw["project"], raw["token"]
     if not account:
         return []  # the account is found by a read of its own first
-    api = CloudflareApi(raw["token"], raw["api-url"] or None)
+    base_url = (raw["api-url"] or DEFAULT_API_URL).rstrip("/")
     folder = Path(raw["working-directory"] or ".") / (raw["artifact"] or "dist")
-    _latest = check_missing = EarlyCheckMissing(api, folder)
+    _latest = check_missing = EarlyCheckMissing(base_url, folder)
     return [
-        FirstRead(api.client, api.request("GET", projects_path(account, project))),
-        FirstRead(
-            api.client,
-            api.request("GET", upload_token_path(account, project)),
+        FirstRead.of("GET", f"{base_url}/{projects_path(account, project)}", token),
+        FirstRead.of(
+            "GET",
+            f"{base_url}/{upload_token_path(account, project)}",
+            token,
             prepare=check_missing.prepare,
             then=check_missing.reads,
         ),
@@ -66,8 +71,8 @@ class EarlyCheckMissing:
     from the upload token's answer (:meth:`reads`). A folder that cannot be deployed as it is,
     or is larger than ``EARLY_MAX_*``, gets none: the run finds out itself."""
 
-    def __init__(self, api: CloudflareApi, folder: Path) -> None:
-        self._api = api
+    def __init__(self, base_url: str, folder: Path) -> None:
+        self._base_url = base_url
         self._folder = folder
         self._lock = threading.Lock()
         self._prepared = False
@@ -86,16 +91,14 @@ class EarlyCheckMissing:
                 if self.assets:
                     self._hashes = list(distinct_assets(self.assets))
 
-    def reads(self, token_answer: httpx.Response) -> list[FirstRead]:
+    def reads(self, token_answer: EarlyAnswer) -> list[FirstRead]:
         """The check-missing read the upload token's answer (a 200) makes possible."""
         self.prepare()
         jwt = (token_answer.json().get("result") or {}).get("jwt")
         if not self._hashes or not isinstance(jwt, str):
             return []
-        from ci_deploy.platforms.cloudflare_pages.upload import CHECK_MISSING  # loaded by prepare
-
-        request = self._api.request("POST", CHECK_MISSING, jwt=jwt, json={"hashes": self._hashes})
-        return [FirstRead(self._api.client, request)]
+        url = f"{self._base_url}/{CHECK_MISSING}"
+        return [FirstRead.of("POST", url, jwt, json={"hashes": self._hashes})]
 
 
 def _hash_folder(folder: Path) -> list[Asset] | None:

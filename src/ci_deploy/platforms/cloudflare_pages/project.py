@@ -22,8 +22,8 @@ from ci_deploy.platforms.cloudflare_pages.api import (
     CloudflareApiError,
     invalid_token_error,
     permission_error,
-    projects_path,
 )
+from ci_deploy.platforms.cloudflare_pages.endpoints import projects_path
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.project")
 

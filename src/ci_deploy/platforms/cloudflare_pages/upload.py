@@ -30,8 +30,8 @@ from ci_deploy.platforms.cloudflare_pages.api import (
     UPLOAD_TOKEN_INVALID,
     CloudflareApi,
     CloudflareApiError,
-    upload_token_path,
 )
+from ci_deploy.platforms.cloudflare_pages.endpoints import CHECK_MISSING, upload_token_path
 from ci_deploy.platforms.cloudflare_pages.files import CHUNK, MAX_FILES, MIB, Asset, content_type
 
 log = logging.getLogger("ci_deploy.platforms.cloudflare_pages.upload")
@@ -175,9 +175,6 @@ def coalesced(pieces: Iterator[bytes], size: int = WRITE_BYTES) -> Iterator[byte
             held, total = [], 0
     if held:
         yield b"".join(held)
-
-
-CHECK_MISSING = "pages/assets/check-missing"
 
 
 class AssetUploader:

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from ci_deploy.artifact import Artifact
     from ci_deploy.connect.device_flow import Clock
     from ci_deploy.connect.model import Connector, TokenMinter
-    from ci_deploy.platforms.base import Environment, FirstRead, Platform, PlatformSettings
+    from ci_deploy.first_reads import FirstRead
+    from ci_deploy.platforms.base import Environment, Platform, PlatformSettings
 
 
 def _slug_branch(branch: str) -> str:
@@ -37,7 +38,7 @@ def _open(settings: PlatformSettings) -> Platform:
 
 
 def _first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
-    from ci_deploy.platforms.vercel.api import first_reads
+    from ci_deploy.platforms.vercel.endpoints import first_reads
 
     return first_reads(raw)
 

@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -22,12 +22,10 @@ from ci_deploy import http
 from ci_deploy.errors import PlatformError
 from ci_deploy.foreign_text import FOREIGN_LIMIT, one_line
 from ci_deploy.lanes import Lane, lane_maker, send_async
-from ci_deploy.platforms.base import FirstRead
-from ci_deploy.urls import path_segment
+from ci_deploy.platforms.vercel.endpoints import DEFAULT_API_URL
 
 log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 
-DEFAULT_API_URL = "https://api.vercel.com"
 #: an error code is a word (``missing_files``); a longer one is shown cut
 _CODE_LIMIT = 100
 #: where a page's ``<title>`` is looked for: its head (real pages name it early), not a megabyte
@@ -113,32 +111,6 @@ def interpret(status: int, content: bytes) -> Any:
     if status >= 400:
         raise error_from(status, body)
     return body
-
-
-def scope_params(team_id: str | None, slug: str | None) -> dict[str, str]:
-    """The query that puts a call in a team's scope; empty for a personal account."""
-    if team_id:
-        return {"teamId": team_id}
-    if slug:
-        return {"slug": slug}
-    return {}
-
-
-def project_path(id_or_name: str) -> str:
-    return f"/v9/projects/{path_segment(id_or_name)}"
-
-
-def first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
-    """A run's first read, as :class:`VercelApi` sends it: the project, in a team's scope or the
-    personal account's (an account given by its slug needs ``/v2/user`` first: no head start)."""
-    account = raw["account"]
-    if account and not account.startswith("team_"):
-        return []
-    api = VercelApi(raw["token"], base_url=raw["api-url"] or None)
-    request = api.client.build_request(
-        "GET", project_path(raw["project"]), params=scope_params(account, None)
-    )
-    return [FirstRead(api.client, request)]
 
 
 class VercelApi:

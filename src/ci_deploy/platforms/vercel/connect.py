@@ -14,7 +14,8 @@ from typing import Any
 
 from ci_deploy.connect.model import Choice, Permission
 from ci_deploy.errors import AuthError
-from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, scope_params
+from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError
+from ci_deploy.platforms.vercel.endpoints import scope_params
 
 TOKEN_FORM = "https://vercel.com/account/settings/tokens"
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from ci_deploy.errors import AuthError, InputError, NotFoundError
 from ci_deploy.http import AmbiguousOutcome
-from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError, project_path, scope_params
+from ci_deploy.platforms.vercel.api import VercelApi, VercelApiError
+from ci_deploy.platforms.vercel.endpoints import project_path, scope_params
 from ci_deploy.platforms.vercel.urls import production_alias
 from ci_deploy.urls import path_segment
 

@@ -318,6 +318,15 @@ def folder_hashes(folder: Path) -> list[str]:
     return list(upload.distinct_assets(files.hash_assets(site.assets)))
 
 
+def all_answered_early(tmp_path: Path, api: ScriptedApi) -> None:
+    """A head start whose project read, upload token and check-missing have all been answered."""
+    api.reply(api.project, OK)
+    api.reply(api.token, JWT)
+    api.reply(api.check_missing, NONE_MISSING)
+    head_start.start(raw_inputs(tmp_path, api), {})
+    api.requests(3)
+
+
 def check_missing(api: ScriptedApi, hashes: list[str], jwt: str = "x") -> httpx.Response:
     """The run's own check-missing, as the asset uploader sends it."""
     with http.new_client() as client:
@@ -354,11 +363,7 @@ def test_the_upload_tokens_answer_sends_check_missing_for_the_folder_which_answe
 def test_a_check_missing_with_other_hashes_or_another_jwt_is_sent_and_counts_as_a_write(
     jwt: str, tmp_path: Path, api: ScriptedApi
 ) -> None:
-    api.reply(api.project, OK)
-    api.reply(api.token, JWT)
-    api.reply(api.check_missing, NONE_MISSING)
-    head_start.start(raw_inputs(tmp_path, api), {})
-    api.requests(3)
+    all_answered_early(tmp_path, api)
     hashes = folder_hashes(tmp_path / "dist")
 
     check_missing(api, hashes[1:] if jwt == "x" else hashes, jwt)
@@ -387,11 +392,7 @@ def test_no_check_missing_goes_out_early_for_a_folder_the_run_will_refuse_or_a_t
 def test_the_adapter_takes_the_head_starts_hashes_only_for_the_same_files_of_the_same_run(
     tmp_path: Path, api: ScriptedApi
 ) -> None:
-    api.reply(api.project, OK)
-    api.reply(api.token, JWT)
-    api.reply(api.check_missing, NONE_MISSING)
-    head_start.start(raw_inputs(tmp_path, api), {})
-    api.requests(3)
+    all_answered_early(tmp_path, api)
 
     def site() -> files.SiteFiles:
         return files.split_site(walk_directory(tmp_path / "dist", "dist/"))

@@ -7,7 +7,7 @@ import json
 import ssl
 import time
 from collections.abc import Iterator
-from http.client import HTTPConnection
+from http.client import HTTPConnection, NotConnected
 from pathlib import Path
 
 import httpx
@@ -287,20 +287,26 @@ def test_an_early_read_that_fails_is_sent_again_and_the_deploy_goes_on(
     assert len([e for e in log if e.endpoint == "cloudflare.deployments.create"]) == 1
 
 
-def test_the_connections_of_the_early_reads_are_closed_with_the_head_start(
-    tmp_path: Path, api: ScriptedApi, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[HTTPConnection]:
+    """Every connection the early reads open, in order."""
+    opened: list[HTTPConnection] = []
+    connect = first_reads.connection_for
+
+    def recorded(origin: first_reads.Origin) -> HTTPConnection:
+        opened.append(connect(origin))
+        return opened[-1]
+
+    monkeypatch.setattr(first_reads, "connection_for", recorded)
+    return opened
+
+
+def test_the_connections_of_the_early_reads_are_closed_with_the_head_start_and_stay_closed(
+    tmp_path: Path, api: ScriptedApi, connections: list[HTTPConnection]
 ) -> None:
     api.reply(api.project, {"success": True, "result": {"name": "shop"}})
     api.reply(api.token, JWT)
     api.reply(api.check_missing, NONE_MISSING)
-    connections: list[HTTPConnection] = []
-    connect = first_reads.connection_for
-
-    def recorded(origin: first_reads.Origin) -> HTTPConnection:
-        connections.append(connect(origin))
-        return connections[-1]
-
-    monkeypatch.setattr(first_reads, "connection_for", recorded)
     head_start.start(raw_inputs(tmp_path, api), {})
     assert get(api.project).json()["result"] == {"name": "shop"}
     api.requests(3)
@@ -310,6 +316,22 @@ def test_the_connections_of_the_early_reads_are_closed_with_the_head_start(
     head_start.stop()
 
     assert all(connection.sock is None for connection in connections)
+    for connection in connections:  # a follow-up still on its way would not reopen one
+        with pytest.raises(NotConnected):
+            connection.request("GET", "/client/v4/late")
+    assert len(api.requests()) == 3
+
+
+def test_check_missing_goes_out_early_on_a_new_connection_when_the_server_closed_the_tokens(
+    tmp_path: Path, api: ScriptedApi, connections: list[HTTPConnection]
+) -> None:
+    api.reply(api.project, OK)
+    api.reply(api.token, JWT, headers={"Connection": "close"})
+    api.reply(api.check_missing, NONE_MISSING)
+    head_start.start(raw_inputs(tmp_path, api), {})
+
+    assert sorted(r.method for r in api.requests(3)) == ["GET", "GET", "POST"]
+    assert len(connections) == 3
 
 
 def folder_hashes(folder: Path) -> list[str]:

@@ -115,6 +115,7 @@ class HeadStart:
         try:
             connection = self._connection(origin, taken)
             early = first_reads.exchange(connection, read)
+            connection.auto_open = 0  # once closed (by close(), or the server), never reopened
         except BaseException as error:  # never raised here: the run's own request raises it
             answer.set_exception(error)
             return
@@ -127,12 +128,14 @@ class HeadStart:
             self._fetch(follow_up, its_answer, (origin, connection))
 
     def _connection(self, origin: Origin, taken: tuple[Origin, HTTPConnection] | None) -> HTTPConnection:
-        """The connection ``taken`` when it goes to ``origin``, else a new one (opened by its first
-        request) closed with the head start; none once the head start is over."""
+        """The connection ``taken`` when it goes to ``origin`` and is still open, else a new one
+        (opened by its first request) closed with the head start; none once the head start is
+        over. A used connection does not reopen itself (``auto_open``): what :meth:`close`
+        closed sends nothing more."""
         with self._lock:
             if not self._open:
                 raise ConnectionAbortedError("the head start is over")
-            if taken is not None and taken[0] == origin:
+            if taken is not None and taken[0] == origin and taken[1].sock is not None:
                 return taken[1]
             connection = first_reads.connection_for(origin)
             self._connections.append(connection)

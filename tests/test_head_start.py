@@ -23,6 +23,7 @@ from ci_deploy_sandbox.runtime import Sandbox
 SHA = "c" * 40
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 OK = {"success": True, "result": {}}
+SHOP = {"success": True, "result": {"name": "shop"}}
 JWT = {"success": True, "result": {"jwt": "x"}}
 NONE_MISSING = {"success": True, "result": []}
 NOT_FOUND = {"success": False, "errors": [{"code": 8000007, "message": "Project not found"}]}
@@ -90,6 +91,16 @@ def raw_inputs(tmp_path: Path, api: ScriptedApi, **overrides: str) -> dict[str, 
     return {**inputs, **overrides}
 
 
+def all_answered_early(tmp_path: Path, api: ScriptedApi, project: object = OK) -> None:
+    """A head start whose project read (answered ``project``), upload token and check-missing
+    have all been answered."""
+    api.reply(api.project, project)
+    api.reply(api.token, JWT)
+    api.reply(api.check_missing, NONE_MISSING)
+    head_start.start(raw_inputs(tmp_path, api), {})
+    api.requests(3)
+
+
 def get(url: str, token: str = "cf_token_head_start") -> httpx.Response:
     """The run's own GET of ``url``, as an adapter sends it (token in the header)."""
     with http.new_client() as client:
@@ -99,10 +110,7 @@ def get(url: str, token: str = "cf_token_head_start") -> httpx.Response:
 def test_the_project_read_goes_out_at_start_and_answers_the_runs_own_request(
     tmp_path: Path, api: ScriptedApi
 ) -> None:
-    api.reply(api.project, {"success": True, "result": {"name": "shop"}})
-    api.reply(api.token, JWT)
-    api.reply(api.check_missing, NONE_MISSING)
-    head_start.start(raw_inputs(tmp_path, api), {})
+    all_answered_early(tmp_path, api, SHOP)
 
     assert get(api.project).json()["result"] == {"name": "shop"}
     assert get(api.token).json()["result"] == {"jwt": "x"}
@@ -138,7 +146,7 @@ def test_a_rate_limited_early_answer_is_sent_again_with_the_runs_retries(
     tmp_path: Path, api: ScriptedApi, fake_retry_time: object
 ) -> None:
     api.reply(api.project, {"success": False, "errors": []}, status=429, headers={"Retry-After": "1"})
-    api.reply(api.project, {"success": True, "result": {"name": "shop"}})
+    api.reply(api.project, SHOP)
     head_start.start(raw_inputs(tmp_path, api), {})
 
     assert get(api.project).status_code == 200
@@ -201,7 +209,7 @@ def test_an_early_read_over_https_verifies_the_certificate_as_the_runs_own_reque
     server_tls, certificate = self_signed_tls(tmp_path)
     with scripted_servers() as serve:
         api = ScriptedApi(serve, server_tls)
-        api.reply(api.project, {"success": True, "result": {"name": "shop"}})
+        api.reply(api.project, SHOP)
         api.reply(api.token, JWT)
         monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
         head_start.start(raw_inputs(tmp_path, api), {})
@@ -227,7 +235,7 @@ def test_a_plain_http_localhost_name_is_read_early_on_127_0_0_1_with_its_host_he
     tmp_path: Path, api: ScriptedApi
 ) -> None:
     named = api.url.replace("127.0.0.1", "api.cloudflare.localhost")
-    api.reply(api.project, {"success": True, "result": {"name": "shop"}})
+    api.reply(api.project, SHOP)
     head_start.start(raw_inputs(tmp_path, api, **{"api-url": named}), {})
 
     assert get(api.project.replace(api.url, named)).json()["result"] == {"name": "shop"}
@@ -304,12 +312,8 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[HTTPConnection]:
 def test_the_connections_of_the_early_reads_are_closed_with_the_head_start_and_stay_closed(
     tmp_path: Path, api: ScriptedApi, connections: list[HTTPConnection]
 ) -> None:
-    api.reply(api.project, {"success": True, "result": {"name": "shop"}})
-    api.reply(api.token, JWT)
-    api.reply(api.check_missing, NONE_MISSING)
-    head_start.start(raw_inputs(tmp_path, api), {})
+    all_answered_early(tmp_path, api, SHOP)
     assert get(api.project).json()["result"] == {"name": "shop"}
-    api.requests(3)
     assert len(connections) == 2  # check-missing went out on the upload token's connection
     assert all(connection.sock is not None for connection in connections)
 
@@ -338,15 +342,6 @@ def folder_hashes(folder: Path) -> list[str]:
     """The distinct hashes the run's own check-missing asks about for ``folder``."""
     site = files.split_site(walk_directory(folder, "dist/"))
     return list(upload.distinct_assets(files.hash_assets(site.assets)))
-
-
-def all_answered_early(tmp_path: Path, api: ScriptedApi) -> None:
-    """A head start whose project read, upload token and check-missing have all been answered."""
-    api.reply(api.project, OK)
-    api.reply(api.token, JWT)
-    api.reply(api.check_missing, NONE_MISSING)
-    head_start.start(raw_inputs(tmp_path, api), {})
-    api.requests(3)
 
 
 def check_missing(api: ScriptedApi, hashes: list[str], jwt: str = "x") -> httpx.Response:

@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpcore
 import httpx
 import pytest
 from health_harness import without_network_env
@@ -150,6 +151,22 @@ def test_a_lane_keeps_its_connection_and_opens_a_new_one_once_the_server_closed_
     ports = [seen.client_port for seen in server.seen]
     assert ports[0] == ports[1] != ports[2] == ports[3]
     assert connects == ["127.0.0.1", "127.0.0.1"]
+
+
+def test_a_lane_sends_without_httpcores_locks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lane's connection has one user: httpcore's anyio locks (an event-loop turn per acquire)
+    are never set up on it. Fails if httpcore renames the lock the lane replaces."""
+    without_network_env(monkeypatch)
+
+    def no_lock(self: object) -> None:
+        raise AssertionError("a lane took one of httpcore's locks")
+
+    monkeypatch.setattr(httpcore._synchronization.AsyncLock, "setup", no_lock)
+    with scripted_servers() as serve:
+        server = serve(lambda seen, n: ok(b"answer %d" % n))
+        responses = get_all(Lane(server.url, {}, http.DEFAULT_TIMEOUT), ["/a", "/b"])
+
+    assert [response.content for response in responses] == [b"answer 0", b"answer 1"]
 
 
 def test_a_lane_to_https_checks_the_certificate_against_ssl_cert_file(

@@ -83,4 +83,4 @@ def test_the_runtime_lock_pins_every_runtime_dependency() -> None:
         for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
         if "==" in line
     }
-    assert {"httpx", "pydantic", "pyyaml", "blake3", "pybase64", "pynacl", "sniffio"} <= locked
+    assert {"httpx", "httpcore", "pydantic", "pyyaml", "blake3", "pybase64", "pynacl", "sniffio"} <= locked

@@ -94,7 +94,14 @@ class OneConnection:
     """What an ``httpcore`` pool does for a lane, for one connection: open it on the first
     request, a new one when the server has closed it or its keep-alive has expired, and send once
     more on a fresh one when the old turned out to be gone before the request left
-    (``ConnectionNotAvailable``, as the pool does)."""
+    (``ConnectionNotAvailable``, as the pool does).
+
+    The connection is httpcore's HTTP/1.1 one, opened here rather than by
+    ``httpcore.AsyncHTTPConnection``: that wrapper and the HTTP/1.1 connection guard each request
+    with anyio locks, whose every acquire yields to the event loop once, so that requests sharing
+    a connection take turns. A lane's connection has one user, and the locks were a quarter of an
+    upload's CPU in httpcore (measured here: 1,000 uploads of 20 KiB, ~0.30 ms of CPU each
+    with them, ~0.22 ms without), and the first of them cost the run anyio's event-loop module."""
 
     def __init__(self, ssl_context: ssl.SSLContext) -> None:
         # Only a deploy that uploads pays for the event loop's import.
@@ -102,28 +109,37 @@ class OneConnection:
 
         self._ssl_context = ssl_context
         self._backend = AsyncioBackend()
-        self._connection: httpcore.AsyncHTTPConnection | None = None
+        self._connection: httpcore.AsyncHTTP11Connection | None = None
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         try:
-            connection = await self._connection_for(request.url.origin)
+            connection = await self._connection_for(request)
             return await connection.handle_async_request(request)
         except httpcore.ConnectionNotAvailable:
             await self.aclose()
-            connection = await self._connection_for(request.url.origin)
+            connection = await self._connection_for(request)
             return await connection.handle_async_request(request)
 
-    async def _connection_for(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
+    async def _connection_for(self, request: httpcore.Request) -> httpcore.AsyncHTTP11Connection:
         connection = self._connection
+        origin = request.url.origin
         if connection is not None and _reusable(connection, origin):
             return connection
         await self.aclose()
-        self._connection = httpcore.AsyncHTTPConnection(
-            origin,
-            ssl_context=self._ssl_context,
-            keepalive_expiry=KEEPALIVE_EXPIRY,
-            network_backend=self._backend,
-        )
+        timeout = request.extensions.get("timeout", {}).get("connect")
+        host = origin.host.decode("ascii")
+        stream = await self._backend.connect_tcp(host, origin.port, timeout=timeout)
+        if origin.scheme == b"https":
+            self._ssl_context.set_alpn_protocols(["http/1.1"])
+            try:
+                stream = await stream.start_tls(self._ssl_context, server_hostname=host, timeout=timeout)
+            except BaseException:
+                await stream.aclose()
+                raise
+        self._connection = httpcore.AsyncHTTP11Connection(origin, stream, keepalive_expiry=KEEPALIVE_EXPIRY)
+        # httpcore's lock for requests that share the connection; a lane's never do (httpcore is
+        # pinned in pyproject; tests/test_lanes.py fails if the attribute goes)
+        self._connection._state_lock = _OneUser()  # type: ignore[assignment]
         return self._connection
 
     async def aclose(self) -> None:
@@ -132,8 +148,18 @@ class OneConnection:
             await connection.aclose()
 
 
-def _reusable(connection: httpcore.AsyncHTTPConnection, origin: httpcore.Origin) -> bool:
-    """Open (or not yet opened), not expired, and to ``origin``."""
+class _OneUser:
+    """The lock of a connection only one coroutine ever uses: nothing to wait for."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+def _reusable(connection: httpcore.AsyncHTTP11Connection, origin: httpcore.Origin) -> bool:
+    """Open, not expired, and to ``origin``."""
     return connection.can_handle_request(origin) and not (connection.is_closed() or connection.has_expired())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -202,3 +203,26 @@ def test_what_is_not_an_input_or_platform_error_is_still_one_line_and_exit_1(
 
     assert code == 1
     assert err.splitlines()[0] == f"error: ci-deploy: {first_line}"
+
+
+def test_a_run_keeps_its_start_up_out_of_collections_and_leaves_nothing_frozen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The modules a run imports live as long as it does: frozen out of the cycle collector
+    while it runs (collections stay on for what the run itself makes), and thawed when it ends,
+    so a caller's objects (a test session's) are collected as before."""
+    during: dict[str, object] = {}
+
+    def deploys(*args: object, **kwargs: object) -> int:
+        during.update(frozen=gc.get_freeze_count(), collecting=gc.isenabled())
+        return 0
+
+    monkeypatch.setattr(dispatch, "run", deploys)
+    site = make_site(tmp_path / "dist")
+    argv = ["deploy", str(site), "--platform", "cloudflare-pages", "--project", "shop", "--token", "t0ken"]
+    code, _, _ = run(capsys, {"PATH": "/usr/bin:/bin", "CI_DEPLOY_HEAD_START": "0"}, *argv)
+
+    assert code == 0
+    assert during["collecting"] is True
+    assert isinstance(during["frozen"], int) and during["frozen"] > 1000
+    assert gc.get_freeze_count() == 0

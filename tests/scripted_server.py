@@ -132,17 +132,18 @@ def scripted_servers() -> Iterator[Serve]:
             httpd.server_close()
 
 
-def self_signed_tls(folder: Path) -> tuple[ssl.SSLContext, Path]:
-    """A server TLS context for 127.0.0.1 with a self-signed certificate (the 'corporate CA'),
-    and the certificate's file for the client to trust."""
+def self_signed_tls(folder: Path, name: str = "") -> tuple[ssl.SSLContext, Path]:
+    """A server TLS context for 127.0.0.1 (or for the host ``name`` only, if given) with a
+    self-signed certificate (the 'corporate CA'), and the certificate's file for the client to trust."""
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a certificate")
     cert, key = folder / "ca.pem", folder / "key.pem"
+    alt_name = f"DNS:{name}" if name else "IP:127.0.0.1"
     subprocess.run(
         [
             *("openssl", "req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
             *("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
-            *("-keyout", str(key), "-out", str(cert), "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert), "-addext", f"subjectAltName={alt_name}"),
         ],
         check=True,
         capture_output=True,

@@ -185,6 +185,23 @@ def test_a_lane_to_https_checks_the_certificate_against_ssl_cert_file(
     assert len(connects) == 2  # the refused one, then one for both requests
 
 
+def test_a_lane_to_https_on_a_localhost_name_checks_the_certificate_against_the_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, connects: list[str]
+) -> None:
+    """The connection goes to 127.0.0.1, the TLS handshake names the host (SNI and the check)."""
+    without_network_env(monkeypatch)
+    context, cert = self_signed_tls(tmp_path, name="api.sandbox.localhost")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    names: list[str | None] = []
+    context.sni_callback = lambda connection, name, _context: names.append(name)
+    with scripted_servers() as serve:
+        url = f"https://api.sandbox.localhost:{serve(lambda seen, n: ok(b'secure'), tls=context).port}"
+        responses = get_all(Lane(url, {}, http.DEFAULT_TIMEOUT), ["/"])
+
+    assert [response.content for response in responses] == [b"secure"]
+    assert connects == ["127.0.0.1"] and names == ["api.sandbox.localhost"]
+
+
 def test_a_lane_to_a_port_nobody_listens_on_fails_to_connect_saying_why() -> None:
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))

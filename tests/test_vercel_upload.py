@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import resource
 from pathlib import Path
@@ -19,6 +20,7 @@ from ci_deploy.platforms.vercel.upload import (
     FAR_IN_FLIGHT,
     NEAR_IN_FLIGHT,
     RESERVED_DESCRIPTORS,
+    UPLOAD_COLLECTION_THRESHOLD,
     in_flight_for,
     upload_headers,
     upload_missing,
@@ -214,3 +216,25 @@ def test_an_unlimited_open_file_limit_keeps_the_uploads_in_flight(monkeypatch: p
     monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
 
     assert in_flight_for(0.25) == FAR_IN_FLIGHT
+
+
+def test_the_cycle_collector_sweeps_less_often_while_uploading_and_as_before_after(
+    api: VercelApi, tmp_path: Path, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entries = [entry(tmp_path, f"f{i}.txt", f"content {i}".encode()) for i in range(3)]
+    for _ in entries:
+        httpx_mock.add_response(method="POST", url=FILES_URL, json={})
+    before = gc.get_threshold()
+    during: list[tuple[int, ...]] = []
+    make_lane = api.lane_maker()
+
+    def recording_lane() -> Lane | httpx.AsyncClient:
+        during.append(gc.get_threshold())
+        return make_lane()
+
+    monkeypatch.setattr(api, "lane_maker", lambda: recording_lane)
+
+    upload_missing(api, {e.sha: e for e in entries}, [e.sha for e in entries], in_flight=2)
+
+    assert during == [(UPLOAD_COLLECTION_THRESHOLD, *before[1:])] * 2
+    assert gc.get_threshold() == before

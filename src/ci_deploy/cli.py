@@ -12,15 +12,13 @@ Only argparse and the input table are imported at start-up, so ``--help`` stays 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ci_deploy import __version__
+from ci_deploy import __version__, collector
 from ci_deploy.config.inputs import add_cli_arguments, inputs_from_cli, read_action_inputs
 from ci_deploy.logs import install_logging
 
@@ -151,7 +149,7 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] | None = None
         head_start.stop()
         runner.use(None)
         remove_logging()
-        gc.unfreeze()
+        collector.thaw()
 
 
 def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -171,30 +169,13 @@ def _main(args: argparse.Namespace, env: dict[str, str]) -> int:
     from ci_deploy import head_start
 
     head_start.start(inputs, env)  # before the heavy imports below: the first reads overlap them
-    with _start_up_uncollected():
+    with collector.start_up_uncollected():
         from ci_deploy.commands.dispatch import run
 
     operation: Operation | None = None
     if args.subcommand == "domains":
         operation = "domains-add" if args.action == "add" else "domains-status"
     return _guarded(lambda: run(inputs, env, operation=operation), env)
-
-
-@contextlib.contextmanager
-def _start_up_uncollected() -> Iterator[None]:
-    """No cycle collection while the heavy modules import, and what they made frozen out of every
-    later one (``gc.freeze``; :func:`main` unfreezes it when the run ends): modules, classes and
-    functions live as long as the run, and the collector scanning them again and again was work
-    on the way to the first write. Measured here on a Vercel deploy of 1,000 files: ~50 ms of
-    collections, one full collection of ~15–25 ms of them just as the uploads began."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def _cli_inputs(args: argparse.Namespace) -> dict[str, str]:

@@ -12,14 +12,13 @@ start on each retry.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 
+from ci_deploy import collector
 from ci_deploy.artifact import read_bytes, read_chunks
 from ci_deploy.errors import PlatformError
 from ci_deploy.lanes import Lane
@@ -39,8 +38,8 @@ NEAR_IN_FLIGHT, FAR_IN_FLIGHT = 16, 256
 WHOLE_BODY_MAX = 64 * 1024
 #: a create answered faster than this came from a near server (a local sandbox or proxy)
 NEAR_ROUND_TRIP = 0.03
-#: new objects between two sweeps of the cycle collector while uploading (see
-#: :func:`_fewer_collections`); garbage in cycles waits for at most this many, a few MB
+#: new objects between two sweeps of the cycle collector while uploading (Python's: 700);
+#: garbage in cycles waits for at most this many, a few MB
 UPLOAD_COLLECTION_THRESHOLD = 10_000
 
 
@@ -116,23 +115,11 @@ def upload_missing(
     if entries:
         import asyncio  # only a deploy that uploads pays for the event loop's import
 
-        with _fewer_collections():
+        # the lanes' set-up makes tens of thousands of objects that live until the upload ends:
+        # at Python's 700 the collector swept them ~44 times before the first uploads (~10 ms)
+        with collector.fewer_collections(UPLOAD_COLLECTION_THRESHOLD):
             asyncio.run(_upload_all(api, entries, max(1, in_flight)))
     return UploadResult(files=len(entries), bytes=sum(e.size for e in entries))
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """The cycle collector sweeps after :data:`UPLOAD_COLLECTION_THRESHOLD` new objects, not
-    Python's 700, while the lanes run: their set-up makes tens of thousands of objects that live
-    until the upload ends (connections, streams, buffers), and at 700 the collector swept them
-    ~44 times on the way to the first uploads, ~10 ms measured here, freeing nothing."""
-    threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], UPLOAD_COLLECTION_THRESHOLD), *threshold[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*threshold)
 
 
 async def _upload_all(api: VercelApi, entries: list[FileEntry], in_flight: int) -> None:

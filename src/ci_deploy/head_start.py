@@ -47,7 +47,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ci_deploy import first_reads
+from ci_deploy import first_reads, hash_ahead
 from ci_deploy.config import values
 from ci_deploy.config.context import RunContext, load_event
 from ci_deploy.config.envvars import read_env_inputs
@@ -296,3 +296,4 @@ def stop() -> None:
     current, _current = _current, None
     if current is not None:
         current.close()
+    hash_ahead.stop()

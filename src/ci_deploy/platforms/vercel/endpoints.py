@@ -4,9 +4,12 @@ head start's read goes out before."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from urllib.parse import urlencode
 
+from ci_deploy import hash_ahead
 from ci_deploy.first_reads import FirstRead
 from ci_deploy.urls import path_segment
 
@@ -29,11 +32,13 @@ def project_path(id_or_name: str) -> str:
 def first_reads(raw: Mapping[str, str]) -> Sequence[FirstRead]:
     """A run's first read, as :class:`~.api.VercelApi` sends it: the project, in a team's scope
     or the personal account's (an account given by its slug needs ``/v2/user`` first: no head
-    start)."""
+    start). Once it has left, the folder's SHA-1s are worked out in a child process
+    (:mod:`ci_deploy.hash_ahead`) for the create call."""
     account = raw["account"]
     if account and not account.startswith("team_"):
         return []
     base_url = (raw["api-url"] or DEFAULT_API_URL).rstrip("/")
     query = urlencode(scope_params(account, None))
     url = base_url + project_path(raw["project"]) + (f"?{query}" if query else "")
-    return [FirstRead.of("GET", url, raw["token"])]
+    folder = Path(raw["working-directory"] or ".") / (raw["artifact"] or "dist")
+    return [FirstRead.of("GET", url, raw["token"], prepare=functools.partial(hash_ahead.start, folder))]

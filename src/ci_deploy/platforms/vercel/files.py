@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ci_deploy import hash_ahead
 from ci_deploy.artifact import Artifact, ArtifactFile, read_chunks, read_whole
 from ci_deploy.errors import ArtifactError, LimitError
 from ci_deploy.platforms.base import Environment, UploadPlan
@@ -193,7 +194,11 @@ def check_limits(layout: Layout, label: str) -> None:
 
 
 def sha1_of(file: ArtifactFile) -> str:
-    """The file's sha1; one that fits in a chunk is read in one call (see :func:`read_whole`)."""
+    """The file's sha1: the head start's (:mod:`ci_deploy.hash_ahead`), or worked out here; one
+    that fits in a chunk is read in one call (see :func:`read_whole`)."""
+    ahead = hash_ahead.sha1_of(file.source, file.size)
+    if ahead is not None:
+        return ahead
     whole = read_whole(file) if file.size <= CHUNK else None
     digest = hashlib.sha1(usedforsecurity=False)
     for data in (whole,) if whole is not None else read_chunks(file.source, CHUNK):

@@ -54,10 +54,21 @@ def test_the_child_names_every_regular_file_by_its_real_place_with_size_and_sha1
     assert {os.fsdecode(path): (int(size), sha.decode()) for sha, size, path in records} == expected
 
 
-def test_the_child_hashes_nothing_past_its_limits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    site = make_site(tmp_path / "dist", files=4)
-    monkeypatch.setattr(hash_ahead, "MAX_FILES", 3)
+@pytest.mark.parametrize(("limit", "value"), [("MAX_FILES", 3), ("MAX_BYTES", 1000)])
+def test_the_child_hashes_nothing_past_its_limits(
+    limit: str,
+    value: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    site = make_site(tmp_path / "dist", files=4)  # 6 files, ~1.2 KB
+    hashed: list[str] = []
+    monkeypatch.setattr(hash_ahead, limit, value)
+    monkeypatch.setattr(hash_ahead, "_sha1", lambda path: hashed.append(path) or b"")
+
     assert hash_ahead.main([str(site)]) == 3
+    assert hashed == [] and capsysbinary.readouterr().out == b""
 
 
 def test_the_run_takes_the_childs_sha1_for_the_same_file_at_the_same_size_only(tmp_path: Path) -> None:

@@ -36,9 +36,9 @@ WAIT = 30.0
 def main(argv: list[str]) -> int:
     """The child: ``<sha1> <size> <path>`` NUL-terminated on stdout for every regular file
     under the folder (links are not followed), in one write at the end so that a slow reader
-    never holds the hashing up; nothing, and exit 3, past the limits."""
-    found: list[bytes] = []
-    total = 0
+    never holds the hashing up; nothing, and exit 3, for a folder past the limits (listed first,
+    so a large one costs no hashing)."""
+    listed: list[tuple[str, int]] = []
     folders = [os.path.realpath(argv[0])]  # as the run's own walk names the files
     while folders:
         with os.scandir(folders.pop()) as listing:
@@ -46,11 +46,12 @@ def main(argv: list[str]) -> int:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
                 elif entry.is_file(follow_symlinks=False):
-                    size = entry.stat(follow_symlinks=False).st_size
-                    total += size
-                    if len(found) >= MAX_FILES or total > MAX_BYTES:
+                    listed.append((entry.path, entry.stat(follow_symlinks=False).st_size))
+                    if len(listed) > MAX_FILES:
                         return 3
-                    found.append(b"%s %d %s\0" % (_sha1(entry.path), size, os.fsencode(entry.path)))
+    if sum(size for _, size in listed) > MAX_BYTES:
+        return 3
+    found = [b"%s %d %s\0" % (_sha1(path), size, os.fsencode(path)) for path, size in listed]
     sys.stdout.buffer.write(b"".join(found))
     return 0
 

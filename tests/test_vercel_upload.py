@@ -18,6 +18,7 @@ from ci_deploy.platforms.vercel.api import VercelApi
 from ci_deploy.platforms.vercel.files import FileEntry
 from ci_deploy.platforms.vercel.upload import (
     FAR_IN_FLIGHT,
+    LANES_PER_TURN,
     NEAR_IN_FLIGHT,
     RESERVED_DESCRIPTORS,
     UPLOAD_COLLECTION_THRESHOLD,
@@ -238,3 +239,20 @@ def test_the_cycle_collector_sweeps_less_often_while_uploading_and_as_before_aft
 
     assert during == [(UPLOAD_COLLECTION_THRESHOLD, *before[1:])] * 2
     assert gc.get_threshold() == before
+
+
+def test_the_first_lanes_send_before_the_rest_are_set_up(
+    api: VercelApi, tmp_path: Path, httpx_mock: HTTPXMock
+) -> None:
+    entries = [entry(tmp_path, f"f{i}.txt", f"content {i}".encode()) for i in range(4 * LANES_PER_TURN)]
+    lanes_at_send: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        lanes_at_send.append(len(asyncio.all_tasks()) - 1)  # less the task that starts them
+        return httpx.Response(200, json={})
+
+    httpx_mock.add_callback(answer, method="POST", url=FILES_URL, is_reusable=True)
+
+    upload_missing(api, {e.sha: e for e in entries}, [e.sha for e in entries], in_flight=len(entries))
+
+    assert lanes_at_send[0] == LANES_PER_TURN and len(lanes_at_send) == len(entries)

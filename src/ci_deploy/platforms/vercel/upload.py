@@ -33,6 +33,12 @@ log = logging.getLogger("ci_deploy.platforms.vercel.adapter")
 #: upload's client CPU is the limit and more in flight only adds connections. A 429 is waited
 #: out per request (``Retry-After``)
 NEAR_IN_FLIGHT, FAR_IN_FLIGHT = 16, 256
+#: lanes started per turn of the event loop. Set up all at once, 256 lanes took ~75 ms of CPU
+#: before the first upload went out, while the server had nothing to do; started a few at a
+#: time, the first uploads travel while the rest are set up. Measured here, 1,000 files at
+#: 100 ms, three rounds of alternating runs: ~50 ms sooner at 16 per turn than at once (at 4
+#: per turn the loop's own turns cost that back)
+LANES_PER_TURN = 16
 #: files up to this size are read whole and sent as one block (at most FAR_IN_FLIGHT × this in
 #: memory at once); larger ones are streamed in chunks
 WHOLE_BODY_MAX = 64 * 1024
@@ -138,7 +144,11 @@ async def _upload_all(api: VercelApi, entries: list[FileEntry], in_flight: int) 
         finally:
             await lane.aclose()
 
-    lanes = [asyncio.ensure_future(lane_loop()) for _ in range(min(in_flight, len(entries)))]
+    lanes = []
+    for index in range(min(in_flight, len(entries))):
+        lanes.append(asyncio.ensure_future(lane_loop()))
+        if index % LANES_PER_TURN == LANES_PER_TURN - 1:
+            await asyncio.sleep(0)  # these lanes connect and send before the next are set up
     done, running = await asyncio.wait(lanes, return_when=asyncio.FIRST_EXCEPTION)
     for lane in running:
         lane.cancel()

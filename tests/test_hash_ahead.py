@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from action_harness import github_env, make_site, platform_inputs, push_event, run_action
+from action_harness import make_site, platform_inputs, run_push
 
 from ci_deploy import hash_ahead, head_start
 from ci_deploy.artifact import walk_directory
@@ -145,11 +145,8 @@ def test_a_vercel_deploy_with_a_head_start_creates_with_the_childs_sha1s(
     monkeypatch.setattr(hash_ahead, "sha1_of", recorded)
     site = make_site(tmp_path / "site")
     inputs = platform_inputs(sandbox, "vercel", "ahead", site)
-    result = run_action(
-        capsys, tmp_path, event_name="push", event=push_event("refs/heads/main", SHA),
-        inputs={**inputs, "environment": "production", "health-check": "false"}, sha=SHA,
-        ref="refs/heads/main", env=github_env(sandbox),
-    )  # fmt: skip
+    production = {**inputs, "environment": "production", "health-check": "false"}
+    result = run_push(capsys, tmp_path, sandbox, "refs/heads/main", SHA, production)
 
     assert result.code == 0, result.stdout + result.stderr
     site_files = [path for path in site.rglob("*") if path.is_file()]

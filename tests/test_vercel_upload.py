@@ -220,24 +220,21 @@ def test_an_unlimited_open_file_limit_keeps_the_uploads_in_flight(monkeypatch: p
 
 
 def test_the_cycle_collector_sweeps_less_often_while_uploading_and_as_before_after(
-    api: VercelApi, tmp_path: Path, httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+    api: VercelApi, tmp_path: Path, httpx_mock: HTTPXMock
 ) -> None:
     entries = [entry(tmp_path, f"f{i}.txt", f"content {i}".encode()) for i in range(3)]
-    for _ in entries:
-        httpx_mock.add_response(method="POST", url=FILES_URL, json={})
     before = gc.get_threshold()
     during: list[tuple[int, ...]] = []
-    make_lane = api.lane_maker()
 
-    def recording_lane() -> Lane | httpx.AsyncClient:
+    def answer(request: httpx.Request) -> httpx.Response:
         during.append(gc.get_threshold())
-        return make_lane()
+        return httpx.Response(200, json={})
 
-    monkeypatch.setattr(api, "lane_maker", lambda: recording_lane)
+    httpx_mock.add_callback(answer, method="POST", url=FILES_URL, is_reusable=True)
 
     upload_missing(api, {e.sha: e for e in entries}, [e.sha for e in entries], in_flight=2)
 
-    assert during == [(UPLOAD_COLLECTION_THRESHOLD, *before[1:])] * 2
+    assert during == [(UPLOAD_COLLECTION_THRESHOLD, *before[1:])] * 3
     assert gc.get_threshold() == before
 
 

@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,9 +116,9 @@ def test_a_child_that_fails_leaves_the_hashing_to_the_run(
     assert hash_ahead.sha1_of(index, index.stat().st_size) is None
 
 
-def test_a_run_that_ends_before_it_asks_stops_the_child(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def slow_children(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """Children that never answer (a minute's sleep), kept to look at."""
     started: list[subprocess.Popen[bytes]] = []
     popen = subprocess.Popen
 
@@ -125,10 +127,32 @@ def test_a_run_that_ends_before_it_asks_stops_the_child(
         return started[-1]
 
     monkeypatch.setattr(subprocess, "Popen", slow_child)
+    return started
+
+
+def test_a_run_that_ends_before_it_asks_stops_the_child(
+    tmp_path: Path, slow_children: list[subprocess.Popen[bytes]]
+) -> None:
     hash_ahead.start(make_site(tmp_path / "dist"))
     head_start.stop()  # what the end of every run calls
 
-    assert started and started[0].poll() is not None
+    assert slow_children and slow_children[0].poll() is not None
+
+
+def test_a_run_that_ends_while_it_waits_for_the_child_stops_waiting(
+    tmp_path: Path, slow_children: list[subprocess.Popen[bytes]]
+) -> None:
+    site = make_site(tmp_path / "dist")
+    hash_ahead.start(site)
+    answers: list[str | None] = []
+    waiting = threading.Thread(target=lambda: answers.append(hash_ahead.sha1_of(site / "index.html", 1)))
+    waiting.start()
+    time.sleep(0.2)  # the thread is reading the child's answer
+
+    hash_ahead.stop()
+    waiting.join(timeout=5)
+
+    assert not waiting.is_alive() and answers == [None]
 
 
 def test_a_vercel_deploy_with_a_head_start_creates_with_the_childs_sha1s(

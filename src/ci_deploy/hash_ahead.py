@@ -121,27 +121,31 @@ class FolderHashes:
         return known[1] if known is not None and known[0] == size else None
 
     def _collected(self) -> dict[str, tuple[int, str]]:
-        import subprocess
-
         with self._lock:
             if self._hashes is None:
-                child, self._child = self._child, None
-                self._hashes = {}
-                if child is not None:
-                    try:
-                        out, _ = child.communicate(timeout=WAIT)
-                    except subprocess.TimeoutExpired:
-                        child.kill()
-                        child.communicate()
-                        return self._hashes
-                    if child.returncode == 0:
-                        self._hashes = _parsed(out)
+                self._hashes = self._answer()
             return self._hashes
 
+    def _answer(self) -> dict[str, tuple[int, str]]:
+        """What the child found; nothing when it failed, was stopped, or took too long."""
+        import subprocess
+
+        child = self._child
+        if child is None:
+            return {}
+        try:
+            out, _ = child.communicate(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            return {}
+        finally:
+            self._child = None
+        return _parsed(out) if child.returncode == 0 else {}
+
     def stop(self) -> None:
-        """The run ended before it asked: the child is not left running."""
-        with self._lock:
-            child, self._child = self._child, None
+        """The run ended: the child is not left running (one being read ends the read)."""
+        child, self._child = self._child, None
         if child is not None:
             child.kill()
             child.wait()

@@ -149,10 +149,12 @@ def test_a_run_that_ends_while_it_waits_for_the_child_stops_waiting(
     waiting.start()
     time.sleep(0.2)  # the thread is reading the child's answer
 
-    hash_ahead.stop()
+    stopping = threading.Thread(target=hash_ahead.stop)  # the child would answer in a minute
+    stopping.start()
+    stopping.join(timeout=5)
     waiting.join(timeout=5)
 
-    assert not waiting.is_alive() and answers == [None]
+    assert not stopping.is_alive() and not waiting.is_alive() and answers == [None]
 
 
 def test_a_vercel_deploy_with_a_head_start_creates_with_the_childs_sha1s(

@@ -6,11 +6,11 @@ listing and hashing the folder. Measured here on 1,000 files / 20 MiB at 100 ms 
 the create left ~35 ms after the imports were done, for the hashing. A thread beside the imports
 cannot take that off the way (it waits for the interpreter lock at every file); the machine's
 other CPU can. So the head start runs this module as a child (``python -I -m
-ci_deploy.hash_ahead FOLDER``, which imports nothing of ci-deploy's but this), and the adapter
-takes its SHA-1s for the files it lists itself, matched by place on disk and size
-(:meth:`FolderHashes.sha1_of`). A file the child did not hash (past its limits, or one whose
-size changed since) is hashed in process as before; a child that failed or was too slow to be
-of use hashed nothing.
+ci_deploy.hash_ahead FOLDER``, which imports nothing of ci-deploy's but this and the package's
+version line), and the adapter takes its SHA-1s for the files it lists itself, matched by place
+on disk and size (:meth:`FolderHashes.sha1_of`). A file the child did not hash (past its
+limits, or one whose size changed since) is hashed in process as before; a child that failed or
+was too slow to be of use hashed nothing.
 """
 
 from __future__ import annotations
